@@ -1,0 +1,201 @@
+//! The request path: decide the arm, count the request in flight, forward it
+//! to a healthy endpoint over the pooled client, record metrics and passive
+//! health, and hand the response back (with a sticky cookie when new).
+
+use std::convert::Infallible;
+use std::net::IpAddr;
+use std::sync::Arc;
+use std::time::Instant;
+
+use http::header::{self, HeaderMap, HeaderValue};
+use http::uri::{PathAndQuery, Scheme};
+use http::{Request, Response, StatusCode, Uri, Version};
+use http_body_util::Either;
+use hyper::body::Incoming;
+
+use crate::arm::Arm;
+use crate::body::ProxyBody;
+use crate::decide::{Decision, Draw, RequestFacts, decide};
+use crate::inflight::InFlightGuard;
+use crate::listener::{Active, ListenerShared};
+use crate::mirror;
+use crate::table::UpstreamProtocol;
+
+/// Headers that describe one connection and are never forwarded.
+const HOP_BY_HOP: [header::HeaderName; 6] = [
+    header::CONNECTION,
+    header::TE,
+    header::TRAILER,
+    header::TRANSFER_ENCODING,
+    header::UPGRADE,
+    header::PROXY_AUTHENTICATE,
+];
+
+/// Serves one client request.
+pub(crate) async fn handle(
+    shared: Arc<ListenerShared>,
+    client_ip: IpAddr,
+    req: Request<Incoming>,
+) -> Result<Response<ProxyBody>, Infallible> {
+    let start = Instant::now();
+    let Some((active, arm, decision, guard)) = route(&shared, client_ip, req.headers()) else {
+        return Ok(plain(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "no arm can take this request\n",
+        ));
+    };
+    let Some(target) = active.targets[arm.index()].clone() else {
+        return Ok(plain(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "arm has no target\n",
+        ));
+    };
+    let client_version = req.version();
+    let (mut parts, body) = req.into_parts();
+    let body = if decision.mirror {
+        match mirror::tee(&shared, &active, &parts, body).await {
+            Ok(body) => body,
+            Err(status) => return Ok(plain(status, "could not read request body\n")),
+        }
+    } else {
+        Either::Left(body)
+    };
+    let endpoint = target.endpoints.pick().clone();
+    prepare_upstream(
+        &mut parts.headers,
+        &mut parts.uri,
+        &mut parts.version,
+        &endpoint.authority,
+        target.protocol,
+    );
+    let upstream = Request::from_parts(parts, body);
+    match shared.clients.get(target.protocol).request(upstream).await {
+        Ok(resp) => {
+            let status = resp.status();
+            if status.is_server_error() && target.passive.count_5xx {
+                endpoint.report_failure(&target.passive);
+            } else {
+                endpoint.report_success();
+            }
+            target.metrics.record(Some(status), start.elapsed());
+            let (mut parts, body) = resp.into_parts();
+            strip_hop_by_hop(&mut parts.headers);
+            parts.version = client_version;
+            set_sticky_cookie(&active, &decision, &mut parts.headers);
+            Ok(Response::from_parts(
+                parts,
+                ProxyBody::upstream(body, guard),
+            ))
+        }
+        Err(e) => {
+            endpoint.report_failure(&target.passive);
+            target.metrics.record(None, start.elapsed());
+            tracing::debug!(endpoint = %endpoint.authority, error = %e, "upstream request failed");
+            drop(guard);
+            Ok(plain(StatusCode::BAD_GATEWAY, "upstream unavailable\n"))
+        }
+    }
+}
+
+/// Decides and counts the request in flight. If a drain swapped the table
+/// between the decision and the count, decides again on the new table, so a
+/// drained arm never gains a request after its drain has looked at the count.
+fn route(
+    shared: &ListenerShared,
+    client_ip: IpAddr,
+    headers: &HeaderMap,
+) -> Option<(Arc<Active>, Arm, Decision, InFlightGuard)> {
+    let facts = RequestFacts { headers, client_ip };
+    let draw = Draw::random();
+    let mut active = shared.active.load_full();
+    for _ in 0..8 {
+        let decision = decide(&facts, &active.policy, draw);
+        let arm = decision.arm?;
+        let guard = shared.in_flight.enter(arm);
+        let now = shared.active.load();
+        if Arc::ptr_eq(&now, &active) || now.policy.is_available(arm) {
+            return Some((active, arm, decision, guard));
+        }
+        drop(guard);
+        active = arc_swap::Guard::into_inner(now);
+    }
+    None
+}
+
+/// Rewrites a client request into an upstream one.
+pub(crate) fn prepare_upstream(
+    headers: &mut HeaderMap,
+    uri: &mut Uri,
+    version: &mut Version,
+    authority: &http::uri::Authority,
+    protocol: UpstreamProtocol,
+) {
+    if !headers.contains_key(header::HOST)
+        && let Some(host) = uri
+            .authority()
+            .and_then(|a| HeaderValue::from_str(a.as_str()).ok())
+    {
+        headers.insert(header::HOST, host);
+    }
+    strip_hop_by_hop(headers);
+    let mut parts = std::mem::take(uri).into_parts();
+    parts.scheme = Some(Scheme::HTTP);
+    parts.authority = Some(authority.clone());
+    if parts.path_and_query.is_none() {
+        parts.path_and_query = Some(PathAndQuery::from_static("/"));
+    }
+    if let Ok(new) = Uri::from_parts(parts) {
+        *uri = new;
+    }
+    *version = match protocol {
+        UpstreamProtocol::Http1 => Version::HTTP_11,
+        UpstreamProtocol::H2c => Version::HTTP_2,
+    };
+}
+
+/// Removes connection-scoped headers, including those named by `Connection`.
+fn strip_hop_by_hop(headers: &mut HeaderMap) {
+    if let Some(conn) = headers.get(header::CONNECTION) {
+        let named: Vec<header::HeaderName> = conn
+            .to_str()
+            .unwrap_or("")
+            .split(',')
+            .filter_map(|n| header::HeaderName::from_bytes(n.trim().as_bytes()).ok())
+            .collect();
+        for n in named {
+            headers.remove(n);
+        }
+    }
+    for h in &HOP_BY_HOP {
+        if headers.contains_key(h) {
+            headers.remove(h);
+        }
+    }
+    if headers.contains_key("keep-alive") {
+        headers.remove("keep-alive");
+    }
+    if headers.contains_key("proxy-connection") {
+        headers.remove("proxy-connection");
+    }
+}
+
+fn set_sticky_cookie(active: &Active, decision: &Decision, headers: &mut HeaderMap) {
+    let (Some(bucket), Some(sticky)) = (decision.set_bucket, active.policy.sticky.as_ref()) else {
+        return;
+    };
+    let cookie = format!("{}={bucket}{}", sticky.name, sticky.attributes);
+    if let Ok(v) = HeaderValue::from_str(&cookie) {
+        headers.append(header::SET_COOKIE, v);
+    }
+}
+
+/// A short plain-text response made by the proxy itself.
+pub(crate) fn plain(status: StatusCode, text: &'static str) -> Response<ProxyBody> {
+    let mut resp = Response::new(ProxyBody::full(text));
+    *resp.status_mut() = status;
+    resp.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/plain; charset=utf-8"),
+    );
+    resp
+}
