@@ -1,0 +1,91 @@
+//! `serin lint -f FILE...`: reads every YAML document of every file, checks
+//! its structure and every validation rule, and prints each error as
+//! `FILE: KIND/NAME: PATH: RULE`. Templates in any of the files count as
+//! present for the Rollouts' references. Exits 1 when any error is found.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use serin_api::document::{self, Document, DocumentError};
+use serin_api::validate::{self, Context};
+
+/// Arguments of `serin lint`.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Files to check (`-` reads standard input).
+    #[arg(short = 'f', long = "filename", value_name = "FILE", required = true, num_args = 1..)]
+    files: Vec<PathBuf>,
+}
+
+/// One file and what came of reading it.
+struct Checked {
+    /// The name printed before each line.
+    name: String,
+    /// Lines of errors found before validation (unreadable file, YAML, structure).
+    errors: Vec<String>,
+    /// The typed documents, with their index in the file.
+    documents: Vec<(usize, Document)>,
+    /// How many non-empty documents the file holds.
+    count: usize,
+}
+
+/// Checks the files and prints the result.
+pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
+    let checked: Vec<Checked> = args.files.iter().map(read).collect();
+    let all: Vec<Document> = checked.iter().flat_map(|c| c.documents.iter().map(|(_, d)| d.clone())).collect();
+    let context = Context::of(&all);
+    let mut failed = false;
+    for file in &checked {
+        let mut lines = file.errors.clone();
+        for (index, doc) in &file.documents {
+            for e in validate::validate_document(*index, doc, &context) {
+                lines.push(format!("{}: {e}", doc.label(*index)));
+            }
+        }
+        if lines.is_empty() {
+            println!("{}: ok ({} document{})", file.name, file.count, if file.count == 1 { "" } else { "s" });
+        } else {
+            failed = true;
+            for line in lines {
+                println!("{}: {line}", file.name);
+            }
+        }
+    }
+    Ok(if failed { ExitCode::FAILURE } else { ExitCode::SUCCESS })
+}
+
+/// Reads and parses one file; never fails, errors are recorded.
+fn read(path: &PathBuf) -> Checked {
+    let name = path.display().to_string();
+    let text = if name == "-" {
+        std::io::read_to_string(std::io::stdin())
+    } else {
+        std::fs::read_to_string(path)
+    };
+    let mut checked = Checked { name, errors: Vec::new(), documents: Vec::new(), count: 0 };
+    let text = match text {
+        Ok(text) => text,
+        Err(e) => {
+            checked.errors.push(format!("cannot be read: {e}"));
+            return checked;
+        }
+    };
+    match document::parse_each(&text) {
+        Err(e) => checked.errors.push(e.to_string()),
+        Ok(each) => {
+            checked.count = each.len();
+            for (index, result) in each.into_iter().enumerate() {
+                match result {
+                    Ok(doc) => checked.documents.push((index, doc)),
+                    Err(e) => checked.errors.push(describe(&e)),
+                }
+            }
+        }
+    }
+    checked
+}
+
+/// An error of one document, as printed after the file name.
+fn describe(e: &DocumentError) -> String {
+    e.to_string()
+}
