@@ -16,7 +16,12 @@ use crate::{AnalysisRun, AnalysisTemplate, ClusterAnalysisTemplate, Rollout};
 
 /// Every CRD serin installs, in a stable order.
 pub fn all() -> Vec<CustomResourceDefinition> {
-    vec![rollout(), AnalysisTemplate::crd(), ClusterAnalysisTemplate::crd(), AnalysisRun::crd()]
+    vec![
+        rollout(),
+        AnalysisTemplate::crd(),
+        ClusterAnalysisTemplate::crd(),
+        AnalysisRun::crd(),
+    ]
 }
 
 /// The Rollout CRD, without descriptions inside `spec.template`.
@@ -47,12 +52,18 @@ pub fn strip_descriptions(schema: &mut JSONSchemaProps) {
     for child in schema.properties.iter_mut().flat_map(|p| p.values_mut()) {
         strip_descriptions(child);
     }
-    for child in schema.pattern_properties.iter_mut().flat_map(|p| p.values_mut()) {
+    for child in schema
+        .pattern_properties
+        .iter_mut()
+        .flat_map(|p| p.values_mut())
+    {
         strip_descriptions(child);
     }
     match &mut schema.items {
         Some(JSONSchemaPropsOrArray::Schema(child)) => strip_descriptions(child),
-        Some(JSONSchemaPropsOrArray::Schemas(children)) => children.iter_mut().for_each(strip_descriptions),
+        Some(JSONSchemaPropsOrArray::Schemas(children)) => {
+            children.iter_mut().for_each(strip_descriptions)
+        }
         None => {}
     }
     if let Some(JSONSchemaPropsOrBool::Schema(child)) = &mut schema.additional_properties {

@@ -12,7 +12,12 @@ use serde_json::Value;
 use crate::{API_VERSION, AnalysisRun, AnalysisTemplate, ClusterAnalysisTemplate, Rollout};
 
 /// The kinds a document may have.
-pub const KINDS: [&str; 4] = ["Rollout", "AnalysisTemplate", "ClusterAnalysisTemplate", "AnalysisRun"];
+pub const KINDS: [&str; 4] = [
+    "Rollout",
+    "AnalysisTemplate",
+    "ClusterAnalysisTemplate",
+    "AnalysisRun",
+];
 /// The fields allowed at the root of a document.
 const ROOT_FIELDS: [&str; 5] = ["apiVersion", "kind", "metadata", "spec", "status"];
 
@@ -128,7 +133,11 @@ struct Located<'a>(&'a String, &'a String);
 
 impl fmt::Display for Located<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if self.0.is_empty() { f.write_str(self.1) } else { write!(f, "{}: {}", self.0, self.1) }
+        if self.0.is_empty() {
+            f.write_str(self.1)
+        } else {
+            write!(f, "{}: {}", self.0, self.1)
+        }
     }
 }
 
@@ -149,7 +158,8 @@ impl DocumentError {
 /// Every non-empty document of `text`, each typed or with the reason it
 /// could not be; `Err` only when the text is not YAML at all.
 pub fn parse_each(text: &str) -> Result<Vec<Result<Document, DocumentError>>, DocumentError> {
-    let values: Vec<Value> = serde_saphyr::from_multiple(text).map_err(|e| DocumentError::Yaml(e.to_string()))?;
+    let values: Vec<Value> =
+        serde_saphyr::from_multiple(text).map_err(|e| DocumentError::Yaml(e.to_string()))?;
     Ok(values
         .into_iter()
         .filter(|v| !v.is_null())
@@ -195,7 +205,10 @@ pub fn from_value(index: usize, value: Value) -> Result<Document, DocumentError>
     if let Some(unknown) = map.keys().find(|k| !ROOT_FIELDS.contains(&k.as_str())) {
         return Err(structure(
             unknown.clone(),
-            format!("unknown field `{unknown}`, expected one of {}", ROOT_FIELDS.join(", ")),
+            format!(
+                "unknown field `{unknown}`, expected one of {}",
+                ROOT_FIELDS.join(", ")
+            ),
         ));
     }
     let typed = match kind.as_str() {
@@ -239,7 +252,9 @@ spec:
         let err = parse(ROLLOUT).unwrap_err();
         let text = err.to_string();
         assert!(
-            text.starts_with("Rollout/web: spec.strategy.canary.steps[2].setWieght: unknown field `setWieght`"),
+            text.starts_with(
+                "Rollout/web: spec.strategy.canary.steps[2].setWieght: unknown field `setWieght`"
+            ),
             "{text}"
         );
     }
@@ -251,22 +266,41 @@ spec:
             ROLLOUT.replace("setWieght", "setWeight")
         );
         let docs = parse(&text).unwrap();
-        assert_eq!(docs.iter().map(Document::kind).collect::<Vec<_>>(), ["Rollout", "AnalysisTemplate"]);
+        assert_eq!(
+            docs.iter().map(Document::kind).collect::<Vec<_>>(),
+            ["Rollout", "AnalysisTemplate"]
+        );
         assert_eq!(docs[1].label(1), "AnalysisTemplate/t");
     }
 
     #[test]
     fn unknown_api_version_and_kind_name_the_document_and_field() {
-        let each = parse_each("apiVersion: v1\nkind: Pod\n---\napiVersion: serin.dev/v1alpha1\nkind: Canary\n").unwrap();
-        assert_eq!(each[0].as_ref().unwrap_err().to_string(), "document 1: apiVersion: 'v1' is not serin.dev/v1alpha1");
-        assert!(each[1].as_ref().unwrap_err().to_string().starts_with("document 2: kind: 'Canary' is not one of"));
+        let each = parse_each(
+            "apiVersion: v1\nkind: Pod\n---\napiVersion: serin.dev/v1alpha1\nkind: Canary\n",
+        )
+        .unwrap();
+        assert_eq!(
+            each[0].as_ref().unwrap_err().to_string(),
+            "document 1: apiVersion: 'v1' is not serin.dev/v1alpha1"
+        );
+        assert!(
+            each[1]
+                .as_ref()
+                .unwrap_err()
+                .to_string()
+                .starts_with("document 2: kind: 'Canary' is not one of")
+        );
         let missing = parse("kind: Rollout\n").unwrap_err();
-        assert_eq!(missing.to_string(), "document 1: apiVersion: is required (a string)");
+        assert_eq!(
+            missing.to_string(),
+            "document 1: apiVersion: is required (a string)"
+        );
     }
 
     #[test]
     fn a_missing_spec_is_reported_at_the_root() {
-        let err = parse("apiVersion: serin.dev/v1alpha1\nkind: Rollout\nmetadata: {name: web}\n").unwrap_err();
+        let err = parse("apiVersion: serin.dev/v1alpha1\nkind: Rollout\nmetadata: {name: web}\n")
+            .unwrap_err();
         assert_eq!(err.to_string(), "Rollout/web: missing field `spec`");
     }
 }

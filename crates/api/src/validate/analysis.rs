@@ -9,8 +9,8 @@ use std::collections::BTreeSet;
 use super::common::{check_duration, check_exactly_one, check_non_negative};
 use super::{Errors, Path};
 use crate::analysis::{
-    AnalysisRunSpec, AnalysisTemplateSpec, Argument, BuiltinMetric, MeasurementRetention, Metric, MetricSelector,
-    SequentialMetric, WebMetric,
+    AnalysisRunSpec, AnalysisTemplateSpec, Argument, BuiltinMetric, MeasurementRetention, Metric,
+    MetricSelector, SequentialMetric, WebMetric,
 };
 
 /// Every provider a metric may have.
@@ -20,12 +20,24 @@ const CONDITION_VARIABLES: [&str; 2] = ["result", "args"];
 
 /// Every rule of a template's spec.
 pub(crate) fn check_template_spec(spec: &AnalysisTemplateSpec, errors: &mut Errors) {
-    check_parts(&spec.metrics, &spec.args, &spec.dry_run, &spec.measurement_retention, errors);
+    check_parts(
+        &spec.metrics,
+        &spec.args,
+        &spec.dry_run,
+        &spec.measurement_retention,
+        errors,
+    );
 }
 
 /// Every rule of a run's spec.
 pub(crate) fn check_run_spec(spec: &AnalysisRunSpec, errors: &mut Errors) {
-    check_parts(&spec.metrics, &spec.args, &spec.dry_run, &spec.measurement_retention, errors);
+    check_parts(
+        &spec.metrics,
+        &spec.args,
+        &spec.dry_run,
+        &spec.measurement_retention,
+        errors,
+    );
 }
 
 fn check_parts(
@@ -53,13 +65,21 @@ fn check_parts(
         if metric.name.trim().is_empty() {
             errors.push(&path.field("name"), "is empty");
         } else if let Some(first) = metrics[..i].iter().position(|m| m.name == metric.name) {
-            errors.push(&path.field("name"), format!("'{}' is already the name of metrics[{first}]", metric.name));
+            errors.push(
+                &path.field("name"),
+                format!("'{}' is already the name of metrics[{first}]", metric.name),
+            );
         }
         check_metric(metric, &arg_names, &path, errors);
     }
     let names: BTreeSet<&str> = metrics.iter().map(|m| m.name.as_str()).collect();
     for (i, selector) in dry_run.iter().enumerate() {
-        check_metric_name(&selector.metric_name, &names, &spec.field("dryRun").index(i).field("metricName"), errors);
+        check_metric_name(
+            &selector.metric_name,
+            &names,
+            &spec.field("dryRun").index(i).field("metricName"),
+            errors,
+        );
     }
     for (i, r) in retention.iter().enumerate() {
         let path = spec.field("measurementRetention").index(i);
@@ -78,28 +98,50 @@ fn check_metric_name(name: &str, names: &BTreeSet<&str>, path: &Path, errors: &m
 
 fn check_metric(metric: &Metric, args: &BTreeSet<&str>, path: &Path, errors: &mut Errors) {
     check_duration(metric.interval.as_ref(), &path.field("interval"), errors);
-    check_duration(metric.initial_delay.as_ref(), &path.field("initialDelay"), errors);
+    check_duration(
+        metric.initial_delay.as_ref(),
+        &path.field("initialDelay"),
+        errors,
+    );
     if let Some(count) = metric.count {
         if count < 1 {
             errors.push(&path.field("count"), format!("{count} is below 1"));
         } else if count > 1 && metric.interval.is_none() {
-            errors.push(&path.field("count"), format!("{count} measurements need an interval"));
+            errors.push(
+                &path.field("count"),
+                format!("{count} measurements need an interval"),
+            );
         }
     }
-    for (field, condition) in
-        [("successCondition", &metric.success_condition), ("failureCondition", &metric.failure_condition)]
-    {
+    for (field, condition) in [
+        ("successCondition", &metric.success_condition),
+        ("failureCondition", &metric.failure_condition),
+    ] {
         if let Some(source) = condition {
             check_condition(source, &path.field(field), errors);
         }
     }
     check_non_negative(metric.failure_limit, &path.field("failureLimit"), errors);
-    check_non_negative(metric.inconclusive_limit, &path.field("inconclusiveLimit"), errors);
-    check_non_negative(metric.consecutive_error_limit, &path.field("consecutiveErrorLimit"), errors);
+    check_non_negative(
+        metric.inconclusive_limit,
+        &path.field("inconclusiveLimit"),
+        errors,
+    );
+    check_non_negative(
+        metric.consecutive_error_limit,
+        &path.field("consecutiveErrorLimit"),
+        errors,
+    );
 
     let provider = &metric.provider;
     let provider_path = path.field("provider");
-    check_exactly_one(&provider.set_fields(), &PROVIDERS, "a provider", &provider_path, errors);
+    check_exactly_one(
+        &provider.set_fields(),
+        &PROVIDERS,
+        "a provider",
+        &provider_path,
+        errors,
+    );
     if let Some(p) = &provider.prometheus {
         let p_path = provider_path.field("prometheus");
         check_url(&p.address, &p_path.field("address"), errors);
@@ -113,8 +155,13 @@ fn check_metric(metric: &Metric, args: &BTreeSet<&str>, path: &Path, errors: &mu
     if let Some(exec) = &provider.exec {
         let e_path = provider_path.field("exec");
         match exec.command.first() {
-            None => errors.push(&e_path.field("command"), "is empty; give the program and its arguments"),
-            Some(p) if p.trim().is_empty() => errors.push(&e_path.field("command").index(0), "is empty"),
+            None => errors.push(
+                &e_path.field("command"),
+                "is empty; give the program and its arguments",
+            ),
+            Some(p) if p.trim().is_empty() => {
+                errors.push(&e_path.field("command").index(0), "is empty")
+            }
             Some(_) => {}
         }
         for (i, part) in exec.command.iter().enumerate() {
@@ -139,7 +186,9 @@ fn check_condition(source: &str, path: &Path, errors: &mut Errors) {
     }
     // The CEL parser is third-party code; a panic there must not take the
     // linter down with it.
-    let compiled = std::panic::catch_unwind(|| cel::Program::compile(source).map_err(|e| one_line(&e.to_string())));
+    let compiled = std::panic::catch_unwind(|| {
+        cel::Program::compile(source).map_err(|e| one_line(&e.to_string()))
+    });
     let program = match compiled {
         Ok(Ok(program)) => program,
         Ok(Err(e)) => {
@@ -163,7 +212,10 @@ fn check_condition(source: &str, path: &Path, errors: &mut Errors) {
     if !unknown.is_empty() {
         errors.push(
             path,
-            format!("'{source}' reads {}; a condition may read only result and args", super::common::join_and(&unknown)),
+            format!(
+                "'{source}' reads {}; a condition may read only result and args",
+                super::common::join_and(&unknown)
+            ),
         );
     }
 }
@@ -176,7 +228,13 @@ fn bound_variables(expr: &cel::IdedExpr, bound: &mut BTreeSet<String>) {
             bound.insert(c.iter_var.clone());
             bound.extend(c.iter_var2.clone());
             bound.insert(c.accu_var.clone());
-            for e in [&c.iter_range, &c.accu_init, &c.loop_cond, &c.loop_step, &c.result] {
+            for e in [
+                &c.iter_range,
+                &c.accu_init,
+                &c.loop_cond,
+                &c.loop_step,
+                &c.result,
+            ] {
                 bound_variables(e, bound);
             }
         }
@@ -226,7 +284,10 @@ fn check_web(web: &WebMetric, args: &BTreeSet<&str>, path: &Path, errors: &mut E
         && method != "GET"
         && method != "POST"
     {
-        errors.push(&path.field("method"), format!("'{method}' is not GET or POST"));
+        errors.push(
+            &path.field("method"),
+            format!("'{method}' is not GET or POST"),
+        );
     }
     if web.body.is_some() && web.method.as_deref() != Some("POST") {
         errors.push(&path.field("body"), "is set without method POST");
@@ -279,7 +340,8 @@ fn check_not_blank(text: &str, path: &Path, errors: &mut Errors) {
 fn check_url(url: &str, path: &Path, errors: &mut Errors) {
     if url.trim().is_empty() {
         errors.push(path, "is empty");
-    } else if !(url.starts_with("http://") || url.starts_with("https://") || url.starts_with("{{")) {
+    } else if !(url.starts_with("http://") || url.starts_with("https://") || url.starts_with("{{"))
+    {
         errors.push(path, format!("'{url}' is not an http:// or https:// URL"));
     }
 }
@@ -294,7 +356,10 @@ fn check_arg_refs(text: &str, args: &BTreeSet<&str>, path: &Path, errors: &mut E
         if let Some(name) = inner.strip_prefix("args.")
             && !args.contains(name)
         {
-            errors.push(path, format!("refers to {{{{args.{name}}}}}, which is not declared in spec.args"));
+            errors.push(
+                path,
+                format!("refers to {{{{args.{name}}}}}, which is not declared in spec.args"),
+            );
         }
         rest = &after[end + 2..];
     }

@@ -15,7 +15,10 @@ pub(crate) fn check(
     errors: &mut Errors,
 ) {
     if templates.is_empty() {
-        errors.push(&path.field("templates"), "is empty; name at least one template");
+        errors.push(
+            &path.field("templates"),
+            "is empty; name at least one template",
+        );
     }
     for (i, template) in templates.iter().enumerate() {
         check_template_ref(template, context, &path.field("templates").index(i), errors);
@@ -24,12 +27,20 @@ pub(crate) fn check(
         let arg_path = path.field("args").index(i);
         check_argument(arg, &arg_path, errors);
         if args[..i].iter().any(|a| a.name == arg.name) {
-            errors.push(&arg_path.field("name"), format!("'{}' is given twice", arg.name));
+            errors.push(
+                &arg_path.field("name"),
+                format!("'{}' is given twice", arg.name),
+            );
         }
     }
 }
 
-fn check_template_ref(template: &AnalysisTemplateRef, context: &Context, path: &Path, errors: &mut Errors) {
+fn check_template_ref(
+    template: &AnalysisTemplateRef,
+    context: &Context,
+    path: &Path,
+    errors: &mut Errors,
+) {
     let name_path = path.field("templateName");
     let name = template.template_name.as_str();
     if name.is_empty() {
@@ -42,14 +53,23 @@ fn check_template_ref(template: &AnalysisTemplateRef, context: &Context, path: &
         {
             errors.push(
                 &name_path,
-                format!("ClusterAnalysisTemplate '{name}' is not in the input (it has: {})", known.join(", ")),
+                format!(
+                    "ClusterAnalysisTemplate '{name}' is not in the input (it has: {})",
+                    known.join(", ")
+                ),
             );
         }
     } else if let Some(known) = &context.templates
         && !known.iter().any(|(_, n)| n == name)
     {
         let names: Vec<&str> = known.iter().map(|(_, n)| n.as_str()).collect();
-        errors.push(&name_path, format!("AnalysisTemplate '{name}' is not in the input (it has: {})", names.join(", ")));
+        errors.push(
+            &name_path,
+            format!(
+                "AnalysisTemplate '{name}' is not in the input (it has: {})",
+                names.join(", ")
+            ),
+        );
     }
 }
 
@@ -58,8 +78,13 @@ fn check_argument(arg: &AnalysisRunArgument, path: &Path, errors: &mut Errors) {
         errors.push(&path.field("name"), "is empty");
     }
     match (&arg.value, &arg.value_from) {
-        (Some(_), Some(_)) => errors.push(path, "has value and valueFrom; an argument has exactly one"),
-        (None, None) => errors.push(path, "has neither value nor valueFrom; an argument has exactly one"),
+        (Some(_), Some(_)) => {
+            errors.push(path, "has value and valueFrom; an argument has exactly one")
+        }
+        (None, None) => errors.push(
+            path,
+            "has neither value nor valueFrom; an argument has exactly one",
+        ),
         (None, Some(from)) => {
             let mut set = Vec::new();
             if from.pod_template_hash_value.is_some() {
@@ -68,7 +93,10 @@ fn check_argument(arg: &AnalysisRunArgument, path: &Path, errors: &mut Errors) {
             if let Some(field_ref) = &from.field_ref {
                 set.push("fieldRef");
                 if field_ref.field_path.trim().is_empty() {
-                    errors.push(&path.field("valueFrom").field("fieldRef").field("fieldPath"), "is empty");
+                    errors.push(
+                        &path.field("valueFrom").field("fieldRef").field("fieldPath"),
+                        "is empty",
+                    );
                 }
             }
             check_exactly_one(

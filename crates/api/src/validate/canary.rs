@@ -11,13 +11,28 @@ use crate::canary::{CanaryStep, CanaryStrategy, SetCanaryScale};
 use crate::traffic_routing::TrafficRouting;
 
 /// Every field a step may have, in declaration order.
-const STEP_FIELDS: [&str; 6] =
-    ["setWeight", "pause", "analysis", "setCanaryScale", "setHeaderRoute", "setMirrorRoute"];
+const STEP_FIELDS: [&str; 6] = [
+    "setWeight",
+    "pause",
+    "analysis",
+    "setCanaryScale",
+    "setHeaderRoute",
+    "setMirrorRoute",
+];
 
 /// Every rule of a canary strategy at `path`.
-pub(crate) fn check(canary: &CanaryStrategy, platform: Platform, context: &Context, path: &Path, errors: &mut Errors) {
+pub(crate) fn check(
+    canary: &CanaryStrategy,
+    platform: Platform,
+    context: &Context,
+    path: &Path,
+    errors: &mut Errors,
+) {
     check_form(canary, path, errors);
-    let max_weight = canary.traffic_routing.as_ref().and_then(|t| t.max_traffic_weight);
+    let max_weight = canary
+        .traffic_routing
+        .as_ref()
+        .and_then(|t| t.max_traffic_weight);
     let managed: Option<Vec<&str>> = (platform == Platform::Kubernetes).then(|| {
         canary
             .traffic_routing
@@ -27,18 +42,34 @@ pub(crate) fn check(canary: &CanaryStrategy, platform: Platform, context: &Conte
     });
     for (i, step) in canary.steps.iter().enumerate() {
         let step_path = path.field("steps").index(i);
-        check_step(step, max_weight, managed.as_deref(), context, &step_path, errors);
+        check_step(
+            step,
+            max_weight,
+            managed.as_deref(),
+            context,
+            &step_path,
+            errors,
+        );
     }
     if let Some(routing) = &canary.traffic_routing {
         check_traffic_routing(routing, canary, platform, path, errors);
     }
     if let Some(analysis) = &canary.analysis {
         let analysis_path = path.field("analysis");
-        analysis_ref::check(&analysis.templates, &analysis.args, context, &analysis_path, errors);
+        analysis_ref::check(
+            &analysis.templates,
+            &analysis.args,
+            context,
+            &analysis_path,
+            errors,
+        );
         if let Some(start) = analysis.starting_step {
             let steps = canary.effective_steps().len();
             if start < 0 {
-                errors.push(&analysis_path.field("startingStep"), format!("{start} is negative"));
+                errors.push(
+                    &analysis_path.field("startingStep"),
+                    format!("{start} is negative"),
+                );
             } else if usize::try_from(start).unwrap_or(usize::MAX) >= steps {
                 errors.push(
                     &analysis_path.field("startingStep"),
@@ -47,10 +78,22 @@ pub(crate) fn check(canary: &CanaryStrategy, platform: Platform, context: &Conte
             }
         }
     }
-    check_non_negative(canary.scale_down_delay_seconds, &path.field("scaleDownDelaySeconds"), errors);
-    check_non_negative(canary.abort_scale_down_delay_seconds, &path.field("abortScaleDownDelaySeconds"), errors);
+    check_non_negative(
+        canary.scale_down_delay_seconds,
+        &path.field("scaleDownDelaySeconds"),
+        errors,
+    );
+    check_non_negative(
+        canary.abort_scale_down_delay_seconds,
+        &path.field("abortScaleDownDelaySeconds"),
+        errors,
+    );
     if let Some(affinity) = &canary.session_affinity {
-        check_duration(affinity.max_age.as_ref(), &path.field("sessionAffinity").field("maxAge"), errors);
+        check_duration(
+            affinity.max_age.as_ref(),
+            &path.field("sessionAffinity").field("maxAge"),
+            errors,
+        );
     }
 }
 
@@ -88,7 +131,10 @@ fn check_form(canary: &CanaryStrategy, path: &Path, errors: &mut Errors) {
             errors.push(&path.field("maxWeight"), "needs stepWeight");
         }
         if let Some(step) = canary.step_weight.filter(|s| *s > w) {
-            errors.push(&path.field("maxWeight"), format!("{w} is below stepWeight {step}"));
+            errors.push(
+                &path.field("maxWeight"),
+                format!("{w} is below stepWeight {step}"),
+            );
         }
     }
     for (i, w) in canary.step_weights.iter().enumerate() {
@@ -97,11 +143,17 @@ fn check_form(canary: &CanaryStrategy, path: &Path, errors: &mut Errors) {
         if let Some(prev) = i.checked_sub(1).map(|p| canary.step_weights[p])
             && *w <= prev
         {
-            errors.push(&w_path, format!("{w} is not above the previous weight {prev}"));
+            errors.push(
+                &w_path,
+                format!("{w} is not above the previous weight {prev}"),
+            );
         }
     }
     if canary.interval.is_some() && flagger.is_empty() {
-        errors.push(&path.field("interval"), "applies only to the Flagger form (stepWeight or stepWeights)");
+        errors.push(
+            &path.field("interval"),
+            "applies only to the Flagger form (stepWeight or stepWeights)",
+        );
     }
     check_duration(canary.interval.as_ref(), &path.field("interval"), errors);
 }
@@ -119,10 +171,20 @@ fn check_step(
         check_weight(w, max_weight, &path.field("setWeight"), errors);
     }
     if let Some(pause) = &step.pause {
-        check_duration(pause.duration.as_ref(), &path.field("pause").field("duration"), errors);
+        check_duration(
+            pause.duration.as_ref(),
+            &path.field("pause").field("duration"),
+            errors,
+        );
     }
     if let Some(analysis) = &step.analysis {
-        analysis_ref::check(&analysis.templates, &analysis.args, context, &path.field("analysis"), errors);
+        analysis_ref::check(
+            &analysis.templates,
+            &analysis.args,
+            context,
+            &path.field("analysis"),
+            errors,
+        );
     }
     if let Some(scale) = &step.set_canary_scale {
         check_canary_scale(scale, &path.field("setCanaryScale"), errors);
@@ -166,7 +228,13 @@ fn check_canary_scale(scale: &SetCanaryScale, path: &Path, errors: &mut Errors) 
     if scale.match_traffic_weight {
         set.push("matchTrafficWeight");
     }
-    check_exactly_one(&set, &["replicas", "weight", "matchTrafficWeight"], "setCanaryScale", path, errors);
+    check_exactly_one(
+        &set,
+        &["replicas", "weight", "matchTrafficWeight"],
+        "setCanaryScale",
+        path,
+        errors,
+    );
     check_non_negative(scale.replicas, &path.field("replicas"), errors);
     if let Some(w) = scale.weight {
         check_range(w.into(), 0, 100, &path.field("weight"), errors);
@@ -180,7 +248,10 @@ fn check_route_name(name: &str, managed: Option<&[&str]>, path: &Path, errors: &
     } else if let Some(managed) = managed
         && !managed.contains(&name)
     {
-        errors.push(path, format!("'{name}' is not in trafficRouting.managedRoutes"));
+        errors.push(
+            path,
+            format!("'{name}' is not in trafficRouting.managedRoutes"),
+        );
     }
 }
 
@@ -201,27 +272,46 @@ fn check_traffic_routing(
         let route_path = path.field("managedRoutes").index(i).field("name");
         if route.name.trim().is_empty() {
             errors.push(&route_path, "is empty");
-        } else if routing.managed_routes[..i].iter().any(|r| r.name == route.name) {
+        } else if routing.managed_routes[..i]
+            .iter()
+            .any(|r| r.name == route.name)
+        {
             errors.push(&route_path, format!("'{}' is listed twice", route.name));
         }
     }
     if let Some(nginx) = &routing.nginx {
         let nginx_path = path.field("nginx");
         match (&nginx.stable_ingress, nginx.stable_ingresses.is_empty()) {
-            (None, true) => errors.push(&nginx_path, "has neither stableIngress nor stableIngresses; give one"),
-            (Some(_), false) => errors.push(&nginx_path, "has stableIngress and stableIngresses; give one"),
+            (None, true) => errors.push(
+                &nginx_path,
+                "has neither stableIngress nor stableIngresses; give one",
+            ),
+            (Some(_), false) => errors.push(
+                &nginx_path,
+                "has stableIngress and stableIngresses; give one",
+            ),
             _ => {}
         }
     }
-    let kubernetes_router = routing.nginx.is_some() || routing.gateway_api.is_some() || routing.istio.is_some();
+    let kubernetes_router =
+        routing.nginx.is_some() || routing.gateway_api.is_some() || routing.istio.is_some();
     if platform == Platform::Kubernetes && kubernetes_router {
-        for (field, value) in [("stableService", &canary.stable_service), ("canaryService", &canary.canary_service)] {
+        for (field, value) in [
+            ("stableService", &canary.stable_service),
+            ("canaryService", &canary.canary_service),
+        ] {
             if value.as_deref().is_none_or(|v| v.trim().is_empty()) {
-                errors.push(&canary_path.field(field), "is required with trafficRouting on Kubernetes");
+                errors.push(
+                    &canary_path.field(field),
+                    "is required with trafficRouting on Kubernetes",
+                );
             }
         }
     }
     if platform == Platform::Local && kubernetes_router {
-        errors.push(path, "names a Kubernetes router (nginx, gatewayAPI or istio) on one host (spec.local)");
+        errors.push(
+            path,
+            "names a Kubernetes router (nginx, gatewayAPI or istio) on one host (spec.local)",
+        );
     }
 }

@@ -66,11 +66,23 @@ pub(crate) fn check_non_negative(value: Option<i32>, path: &Path, errors: &mut E
 }
 
 /// Exactly one of `all` is among `set`; `what` names the object (`a step`).
-pub(crate) fn check_exactly_one(set: &[&str], all: &[&str], what: &str, path: &Path, errors: &mut Errors) {
+pub(crate) fn check_exactly_one(
+    set: &[&str],
+    all: &[&str],
+    what: &str,
+    path: &Path,
+    errors: &mut Errors,
+) {
     match set.len() {
-        0 => errors.push(path, format!("is empty; {what} has exactly one of {}", join_or(all))),
+        0 => errors.push(
+            path,
+            format!("is empty; {what} has exactly one of {}", join_or(all)),
+        ),
         1 => {}
-        _ => errors.push(path, format!("has {}; {what} has exactly one", join_and(set))),
+        _ => errors.push(
+            path,
+            format!("has {}; {what} has exactly one", join_and(set)),
+        ),
     }
 }
 

@@ -67,10 +67,13 @@ impl Context {
         let mut cluster = Vec::new();
         for doc in docs {
             match doc {
-                Document::AnalysisTemplate(t) => {
-                    templates.push((t.metadata.namespace.clone(), t.metadata.name.clone().unwrap_or_default()))
+                Document::AnalysisTemplate(t) => templates.push((
+                    t.metadata.namespace.clone(),
+                    t.metadata.name.clone().unwrap_or_default(),
+                )),
+                Document::ClusterAnalysisTemplate(t) => {
+                    cluster.push(t.metadata.name.clone().unwrap_or_default())
                 }
-                Document::ClusterAnalysisTemplate(t) => cluster.push(t.metadata.name.clone().unwrap_or_default()),
                 Document::Rollout(_) | Document::AnalysisRun(_) => {}
             }
         }
@@ -90,12 +93,19 @@ pub(crate) struct Errors {
 
 impl Errors {
     fn new(document: usize) -> Self {
-        Self { document, list: Vec::new() }
+        Self {
+            document,
+            list: Vec::new(),
+        }
     }
 
     /// Records that the field at `path` breaks `rule`.
     pub(crate) fn push(&mut self, path: &Path, rule: impl Into<String>) {
-        self.list.push(FieldError { document: self.document, path: path.to_string(), rule: rule.into() });
+        self.list.push(FieldError {
+            document: self.document,
+            path: path.to_string(),
+            rule: rule.into(),
+        });
     }
 
     fn into_vec(self) -> Vec<FieldError> {
@@ -141,7 +151,10 @@ pub fn validate_analysis_template(index: usize, template: &AnalysisTemplate) -> 
 }
 
 /// Every error of a ClusterAnalysisTemplate.
-pub fn validate_cluster_analysis_template(index: usize, template: &ClusterAnalysisTemplate) -> Vec<FieldError> {
+pub fn validate_cluster_analysis_template(
+    index: usize,
+    template: &ClusterAnalysisTemplate,
+) -> Vec<FieldError> {
     let mut errors = Errors::new(index);
     common::check_metadata_name(&template.metadata, &mut errors);
     analysis::check_template_spec(&template.spec.clone().into(), &mut errors);

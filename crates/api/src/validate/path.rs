@@ -51,8 +51,15 @@ mod tests {
 
     #[test]
     fn fields_and_indexes_render_like_yaml_paths() {
-        let path = Path::root().field("spec").field("steps").index(3).field("setWeight");
+        let path = Path::root()
+            .field("spec")
+            .field("steps")
+            .index(3)
+            .field("setWeight");
         assert_eq!(path.to_string(), "spec.steps[3].setWeight");
-        assert_eq!(Path::root().field("m").key("x-user").to_string(), "m[x-user]");
+        assert_eq!(
+            Path::root().field("m").key("x-user").to_string(),
+            "m[x-user]"
+        );
     }
 }

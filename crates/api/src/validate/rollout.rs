@@ -4,7 +4,9 @@
 
 use std::net::SocketAddr;
 
-use super::common::{check_dns_name, check_duration, check_exactly_one, check_metadata_name, check_non_negative};
+use super::common::{
+    check_dns_name, check_duration, check_exactly_one, check_metadata_name, check_non_negative,
+};
 use super::{Context, Errors, Path, bluegreen, canary};
 use crate::Rollout;
 use crate::rollout::{HttpProbe, LocalWorkload, RolloutSpec, WorkloadRef};
@@ -27,9 +29,21 @@ pub(crate) fn check(rollout: &Rollout, context: &Context, errors: &mut Errors) {
     let platform = check_workload(&rollout.spec, &spec_path, errors);
     let spec = &rollout.spec;
     check_non_negative(spec.replicas, &spec_path.field("replicas"), errors);
-    check_non_negative(spec.min_ready_seconds, &spec_path.field("minReadySeconds"), errors);
-    check_non_negative(spec.revision_history_limit, &spec_path.field("revisionHistoryLimit"), errors);
-    check_non_negative(spec.progress_deadline_seconds, &spec_path.field("progressDeadlineSeconds"), errors);
+    check_non_negative(
+        spec.min_ready_seconds,
+        &spec_path.field("minReadySeconds"),
+        errors,
+    );
+    check_non_negative(
+        spec.revision_history_limit,
+        &spec_path.field("revisionHistoryLimit"),
+        errors,
+    );
+    check_non_negative(
+        spec.progress_deadline_seconds,
+        &spec_path.field("progressDeadlineSeconds"),
+        errors,
+    );
 
     let strategy_path = spec_path.field("strategy");
     let strategy = &spec.strategy;
@@ -40,12 +54,24 @@ pub(crate) fn check(rollout: &Rollout, context: &Context, errors: &mut Errors) {
     if strategy.blue_green.is_some() {
         set.push("blueGreen");
     }
-    check_exactly_one(&set, &["canary", "blueGreen"], "a strategy", &strategy_path, errors);
+    check_exactly_one(
+        &set,
+        &["canary", "blueGreen"],
+        "a strategy",
+        &strategy_path,
+        errors,
+    );
     if let Some(c) = &strategy.canary {
         canary::check(c, platform, context, &strategy_path.field("canary"), errors);
     }
     if let Some(bg) = &strategy.blue_green {
-        bluegreen::check(bg, platform, context, &strategy_path.field("blueGreen"), errors);
+        bluegreen::check(
+            bg,
+            platform,
+            context,
+            &strategy_path.field("blueGreen"),
+            errors,
+        );
     }
 }
 
@@ -61,7 +87,13 @@ fn check_workload(spec: &RolloutSpec, path: &Path, errors: &mut Errors) -> Platf
     if spec.local.is_some() {
         set.push("local");
     }
-    check_exactly_one(&set, &["template", "workloadRef", "local"], "a Rollout", path, errors);
+    check_exactly_one(
+        &set,
+        &["template", "workloadRef", "local"],
+        "a Rollout",
+        path,
+        errors,
+    );
     if let Some(template) = &spec.template {
         check_selector_matches_template(spec, template, path, errors);
     }
@@ -103,10 +135,16 @@ fn check_selector_matches_template(
 
 fn check_workload_ref(workload: &WorkloadRef, path: &Path, errors: &mut Errors) {
     if workload.api_version != "apps/v1" {
-        errors.push(&path.field("apiVersion"), format!("'{}' is not apps/v1", workload.api_version));
+        errors.push(
+            &path.field("apiVersion"),
+            format!("'{}' is not apps/v1", workload.api_version),
+        );
     }
     if workload.kind != "Deployment" {
-        errors.push(&path.field("kind"), format!("'{}' is not Deployment", workload.kind));
+        errors.push(
+            &path.field("kind"),
+            format!("'{}' is not Deployment", workload.kind),
+        );
     }
     check_dns_name(&workload.name, &path.field("name"), errors);
 }
@@ -115,21 +153,32 @@ fn check_local(local: &LocalWorkload, path: &Path, errors: &mut Errors) {
     let command = path.field("command");
     match local.command.first() {
         None => errors.push(&command, "is empty; give the program and its arguments"),
-        Some(program) if program.trim().is_empty() => errors.push(&command.index(0), "is empty; give the program"),
+        Some(program) if program.trim().is_empty() => {
+            errors.push(&command.index(0), "is empty; give the program")
+        }
         Some(_) => {}
     }
     if local.version.trim().is_empty() {
         errors.push(&path.field("version"), "is empty");
     }
-    for (field, address) in [("listen", &local.listen), ("previewListen", &local.preview_listen)] {
+    for (field, address) in [
+        ("listen", &local.listen),
+        ("previewListen", &local.preview_listen),
+    ] {
         if let Some(address) = address
             && let Err(e) = address.parse::<SocketAddr>()
         {
-            errors.push(&path.field(field), format!("'{address}' is not a socket address such as 127.0.0.1:8080 ({e})"));
+            errors.push(
+                &path.field(field),
+                format!("'{address}' is not a socket address such as 127.0.0.1:8080 ({e})"),
+            );
         }
     }
     if local.listen.is_some() && local.listen == local.preview_listen {
-        errors.push(&path.field("previewListen"), "is the same address as listen");
+        errors.push(
+            &path.field("previewListen"),
+            "is the same address as listen",
+        );
     }
     check_non_negative(local.drain_seconds, &path.field("drainSeconds"), errors);
     check_non_negative(local.grace_seconds, &path.field("graceSeconds"), errors);
@@ -147,7 +196,10 @@ fn check_local(local: &LocalWorkload, path: &Path, errors: &mut Errors) {
 
 fn check_probe(probe: &HttpProbe, path: &Path, errors: &mut Errors) {
     if !probe.path.starts_with('/') {
-        errors.push(&path.field("path"), format!("'{}' does not start with /", probe.path));
+        errors.push(
+            &path.field("path"),
+            format!("'{}' does not start with /", probe.path),
+        );
     }
     check_duration(probe.period.as_ref(), &path.field("period"), errors);
     check_duration(probe.timeout.as_ref(), &path.field("timeout"), errors);

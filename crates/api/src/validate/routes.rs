@@ -18,11 +18,20 @@ pub(crate) fn check_string_match(m: &StringMatch, path: &Path, errors: &mut Erro
     if m.regex.is_some() {
         set.push("regex");
     }
-    check_exactly_one(&set, &["exact", "prefix", "regex"], "a string match", path, errors);
+    check_exactly_one(
+        &set,
+        &["exact", "prefix", "regex"],
+        "a string match",
+        path,
+        errors,
+    );
     if let Some(re) = &m.regex
         && let Err(e) = regex::Regex::new(re)
     {
-        errors.push(&path.field("regex"), format!("'{re}' is not a valid regex: {}", one_line(&e)));
+        errors.push(
+            &path.field("regex"),
+            format!("'{re}' is not a valid regex: {}", one_line(&e)),
+        );
     }
 }
 
@@ -40,8 +49,14 @@ fn one_line(e: &regex::Error) -> String {
 /// not the other's.
 pub(crate) fn check_header_routing_match(m: &HeaderRoutingMatch, path: &Path, errors: &mut Errors) {
     match (&m.header_name, &m.cookie_name) {
-        (Some(_), Some(_)) => errors.push(path, "has headerName and cookieName; a match has exactly one"),
-        (None, None) => errors.push(path, "is empty; a match has exactly one of headerName or cookieName"),
+        (Some(_), Some(_)) => errors.push(
+            path,
+            "has headerName and cookieName; a match has exactly one",
+        ),
+        (None, None) => errors.push(
+            path,
+            "is empty; a match has exactly one of headerName or cookieName",
+        ),
         (Some(name), None) => {
             if name.trim().is_empty() {
                 errors.push(&path.field("headerName"), "is empty");
@@ -50,7 +65,10 @@ pub(crate) fn check_header_routing_match(m: &HeaderRoutingMatch, path: &Path, er
                 errors.push(&path.field("headerValue"), "is required with headerName");
             }
             if m.cookie_value.is_some() {
-                errors.push(&path.field("cookieValue"), "is set with headerName; use headerValue");
+                errors.push(
+                    &path.field("cookieValue"),
+                    "is set with headerName; use headerValue",
+                );
             }
         }
         (None, Some(name)) => {
@@ -61,7 +79,10 @@ pub(crate) fn check_header_routing_match(m: &HeaderRoutingMatch, path: &Path, er
                 errors.push(&path.field("cookieValue"), "is required with cookieName");
             }
             if m.header_value.is_some() {
-                errors.push(&path.field("headerValue"), "is set with cookieName; use cookieValue");
+                errors.push(
+                    &path.field("headerValue"),
+                    "is set with cookieName; use cookieValue",
+                );
             }
         }
     }

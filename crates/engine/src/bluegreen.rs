@@ -1,0 +1,214 @@
+//! The blue-green strategy: the new version comes up behind the preview,
+//! passes pre-promotion analysis, waits at the promotion gate (a person, a
+//! timer, or nothing), scales to full, takes all active traffic at once,
+//! passes post-promotion analysis, and only then becomes stable — the old
+//! version stays up until then, so an abort switches straight back.
+
+use std::collections::BTreeMap;
+
+use serin_api::bluegreen::BlueGreenStrategy;
+use serin_api::status::{AnalysisKind, Traffic};
+
+use crate::analysis::{Gate, judge};
+use crate::context::{Cx, Desired, Draft, PauseReasonKey, Wait};
+use crate::output::EventReason;
+use crate::strategy;
+
+/// Plans a blue-green rollout.
+pub(crate) fn plan(cx: &Cx<'_>, d: &mut Draft, bg: &BlueGreenStrategy) -> Desired {
+    if !d.releasing() {
+        return steady(cx, d);
+    }
+    if d.aborted() {
+        return aborted(cx, d);
+    }
+    let (stable, new, r) = (d.stable(), d.current(), cx.replicas());
+    let full = d.st.promote_full;
+    let user_paused = d.st.user_paused_at.is_some() || cx.spec_paused();
+    if user_paused {
+        d.pause(
+            PauseReasonKey::PausedByUser,
+            "paused by a person; resume to go on",
+        );
+    }
+    let mut runs = Vec::new();
+    let state = d.st.blue_green.clone().unwrap_or_default();
+
+    if state.switched_at.is_none() {
+        let preview_want = bg
+            .preview_replica_count
+            .map_or(r, |p| u32::try_from(p).unwrap_or(0))
+            .min(r);
+        let ready = cx.ready(&new);
+        let preview_ready = ready >= preview_want.max(1);
+        let preview = if preview_ready {
+            new.clone()
+        } else {
+            stable.clone()
+        };
+        let traffic = Traffic {
+            stable: Some(stable.clone()),
+            preview: Some(preview),
+            ..Traffic::default()
+        };
+        let verified = preview_ready && cx.traffic() == Some(&traffic);
+        let mut gate_open = verified;
+        if verified {
+            d.st.blue_green
+                .get_or_insert_with(Default::default)
+                .preview_ready_at
+                .get_or_insert(cx.now);
+            if let Some(pre) = bg.pre_promotion_analysis.as_ref().filter(|_| !full) {
+                let (run, gate) = judge(cx, d, AnalysisKind::PrePromotion, None, pre);
+                runs.push(run);
+                match gate {
+                    Gate::Pass => {}
+                    Gate::Hold => gate_open = false,
+                    Gate::Abort(why) => {
+                        d.abort(cx.now, bg.abort_scale_down_delay_ms(), why);
+                        return aborted(cx, d);
+                    }
+                }
+            }
+        } else if !preview_ready {
+            d.wait(Wait::Platform(format!(
+                "preview {new}: {ready}/{preview_want} replicas ready"
+            )));
+        } else {
+            d.wait(Wait::Platform(format!(
+                "preview traffic to {new} to take effect"
+            )));
+        }
+        let promote =
+            gate_open && !user_paused && promotion_due(cx, d, bg, full || state.promote_requested);
+        if !promote {
+            return Desired {
+                replicas: BTreeMap::from([(stable, r), (new, preview_want)]),
+                traffic,
+                runs,
+            };
+        }
+        if ready < r {
+            d.wait(Wait::Platform(format!(
+                "{new}: {ready}/{r} replicas ready before the switch"
+            )));
+            return Desired {
+                replicas: BTreeMap::from([(stable, r), (new, r)]),
+                traffic,
+                runs,
+            };
+        }
+        d.st.blue_green
+            .get_or_insert_with(Default::default)
+            .switched_at = Some(cx.now);
+        d.st.step_started_at = Some(cx.now);
+        d.event(
+            EventReason::TrafficSwitched,
+            format!("active traffic switched from {stable} to {new}"),
+        );
+        runs.clear();
+    }
+
+    let traffic = Traffic {
+        stable: Some(new.clone()),
+        preview: Some(new.clone()),
+        ..Traffic::default()
+    };
+    let both = BTreeMap::from([(stable.clone(), r), (new.clone(), r)]);
+    if cx.traffic() != Some(&traffic) {
+        d.wait(Wait::Platform(format!(
+            "active traffic switch to {new} to take effect"
+        )));
+        return Desired {
+            replicas: both,
+            traffic,
+            runs,
+        };
+    }
+    if let Some(post) = bg.post_promotion_analysis.as_ref().filter(|_| !full) {
+        let (run, gate) = judge(cx, d, AnalysisKind::PostPromotion, None, post);
+        runs.push(run);
+        match gate {
+            Gate::Pass => {}
+            Gate::Hold => {
+                return Desired {
+                    replicas: both,
+                    traffic,
+                    runs,
+                };
+            }
+            Gate::Abort(why) => {
+                d.abort(cx.now, bg.abort_scale_down_delay_ms(), why);
+                return aborted(cx, d);
+            }
+        }
+    }
+    d.st.stable_revision = Some(new.clone());
+    d.st.promote_full = false;
+    d.schedule_scale_down(
+        &stable,
+        cx.now.plus_millis(strategy::promotion_delay_ms(cx.spec)),
+    );
+    d.event(
+        EventReason::RolloutPromoted,
+        format!("{new} is stable (was {stable})"),
+    );
+    steady(cx, d)
+}
+
+/// Whether the promotion gate opens now: asked for, or automatic and due.
+fn promotion_due(cx: &Cx<'_>, d: &mut Draft, bg: &BlueGreenStrategy, asked: bool) -> bool {
+    let gate_at = *d
+        .st
+        .blue_green
+        .get_or_insert_with(Default::default)
+        .gate_at
+        .get_or_insert(cx.now);
+    if asked {
+        return true;
+    }
+    if !bg.auto_promotion_enabled() {
+        d.pause(
+            PauseReasonKey::BlueGreenPause,
+            "preview is ready; promote to switch",
+        );
+        return false;
+    }
+    let due = gate_at.plus_millis(bg.auto_promotion_ms());
+    if cx.now >= due {
+        return true;
+    }
+    d.pause(
+        PauseReasonKey::BlueGreenPause,
+        format!("preview is ready; switches by itself at {due}"),
+    );
+    d.wake_at(due);
+    false
+}
+
+/// The stable revision alone, active and preview.
+fn steady(cx: &Cx<'_>, d: &mut Draft) -> Desired {
+    let stable = d.stable();
+    let r = cx.replicas();
+    if cx.ready(&stable) < r {
+        d.wait(Wait::Platform(format!(
+            "stable {stable}: {}/{r} replicas ready",
+            cx.ready(&stable)
+        )));
+    }
+    Desired {
+        replicas: BTreeMap::from([(stable.clone(), r)]),
+        traffic: Traffic {
+            stable: Some(stable.clone()),
+            preview: Some(stable),
+            ..Traffic::default()
+        },
+        runs: Vec::new(),
+    }
+}
+
+fn aborted(cx: &Cx<'_>, d: &mut Draft) -> Desired {
+    let desired = steady(cx, d);
+    d.wait = Wait::Aborted;
+    desired
+}

@@ -1,0 +1,354 @@
+//! The canary strategy: runs the steps in order, each passing only when what
+//! it asks for is in effect (replicas ready and traffic read back from the
+//! router), a pause has elapsed or been promoted, or its analysis is
+//! Successful; then promotes the canary to stable. Traffic to the canary
+//! never grows before its replicas are ready, and shrinks at once.
+
+use std::collections::BTreeMap;
+
+use serin_api::analysis_ref::BackgroundAnalysis;
+use serin_api::canary::{CanaryStep, CanaryStrategy, StepKind};
+use serin_api::routes::{HeaderRoute, MirrorRoute};
+use serin_api::status::{AnalysisKind, Traffic};
+
+use crate::analysis::{Gate, judge, run_name};
+use crate::context::{Cx, Desired, Draft, PauseReasonKey, Wait, WantedRun, percent_of};
+use crate::output::EventReason;
+use crate::strategy::{self, Split};
+
+/// Plans a canary rollout.
+pub(crate) fn plan(cx: &Cx<'_>, d: &mut Draft, c: &CanaryStrategy) -> Desired {
+    if !d.releasing() {
+        return steady(cx, d);
+    }
+    if d.aborted() {
+        return aborted(cx, d);
+    }
+    let steps = c.effective_steps();
+    let n = i32::try_from(steps.len()).unwrap_or(i32::MAX);
+    let split = strategy::split(cx.spec, c);
+    let mut i = if d.st.promote_full {
+        n
+    } else {
+        d.st.current_step_index.unwrap_or(0).clamp(0, n)
+    };
+    let background = c.analysis.as_ref().filter(|_| !d.st.promote_full);
+    let mut runs = Vec::new();
+
+    if let Some(bg) = background.filter(|bg| background_active(bg, i, n)) {
+        let (run, gate) = judge(cx, d, AnalysisKind::Background, None, &bg.as_analysis());
+        runs.push(run);
+        if let Gate::Abort(why) = gate {
+            d.abort(cx.now, c.abort_scale_down_delay_ms(), why);
+            return aborted(cx, d);
+        }
+    }
+    if d.st.user_paused_at.is_some() || cx.spec_paused() {
+        d.pause(
+            PauseReasonKey::PausedByUser,
+            "paused by a person; resume to go on",
+        );
+    }
+    let paused = !d.pauses.is_empty();
+    while !paused && i < n {
+        let step = &steps[usize::try_from(i).unwrap_or(0)];
+        match step_gate(cx, d, c, &steps, split, i, step, &mut runs) {
+            Gate::Pass => {
+                i += 1;
+                d.st.step_started_at = Some(cx.now);
+                d.event(EventReason::StepCompleted, format!("step {i}/{n} done"));
+            }
+            Gate::Hold => break,
+            Gate::Abort(why) => {
+                d.abort(cx.now, c.abort_scale_down_delay_ms(), why);
+                return aborted(cx, d);
+            }
+        }
+    }
+    d.st.current_step_index = Some(i);
+    if let Some(bg) = background.filter(|bg| background_active(bg, i, n)) {
+        let name = run_name(&d.current(), d.st.attempt, AnalysisKind::Background, None);
+        if !runs.iter().any(|r| r.name == name) {
+            runs.push(WantedRun {
+                name,
+                kind: AnalysisKind::Background,
+                step: None,
+                analysis: bg.as_analysis(),
+            });
+        }
+    }
+    let at = at_step(cx, d, c, &steps, split, i);
+    if i >= n && !paused {
+        if at.settled(cx) {
+            return promote(cx, d);
+        }
+        d.wait(Wait::Platform(at.describe(cx, "promotion")));
+    }
+    Desired { runs, ..at.desired }
+}
+
+/// The stable revision alone, with all traffic.
+pub(crate) fn steady(cx: &Cx<'_>, d: &mut Draft) -> Desired {
+    let stable = d.stable();
+    let r = cx.replicas();
+    if cx.ready(&stable) < r {
+        d.wait(Wait::Platform(format!(
+            "stable {stable}: {}/{r} replicas ready",
+            cx.ready(&stable)
+        )));
+    }
+    Desired {
+        replicas: BTreeMap::from([(stable.clone(), r)]),
+        traffic: Traffic {
+            stable: Some(stable),
+            ..Traffic::default()
+        },
+        runs: Vec::new(),
+    }
+}
+
+fn aborted(cx: &Cx<'_>, d: &mut Draft) -> Desired {
+    let desired = steady(cx, d);
+    d.wait = Wait::Aborted;
+    desired
+}
+
+/// The canary becomes stable; the old stable is scaled down after the delay.
+fn promote(cx: &Cx<'_>, d: &mut Draft) -> Desired {
+    let old = d.stable();
+    let new = d.current();
+    d.st.stable_revision = Some(new.clone());
+    d.st.promote_full = false;
+    d.schedule_scale_down(
+        &old,
+        cx.now.plus_millis(strategy::promotion_delay_ms(cx.spec)),
+    );
+    d.event(
+        EventReason::RolloutPromoted,
+        format!("{new} is stable (was {old})"),
+    );
+    steady(cx, d)
+}
+
+fn background_active(bg: &BackgroundAnalysis, i: i32, n: i32) -> bool {
+    i >= bg.starting_step.unwrap_or(0) && i < n
+}
+
+/// Whether step `i` passes now.
+#[allow(clippy::too_many_arguments)]
+fn step_gate(
+    cx: &Cx<'_>,
+    d: &mut Draft,
+    c: &CanaryStrategy,
+    steps: &[CanaryStep],
+    split: Split,
+    i: i32,
+    step: &CanaryStep,
+    runs: &mut Vec<WantedRun>,
+) -> Gate {
+    let n = steps.len();
+    match step.kind() {
+        Some(StepKind::Pause(pause)) => match &pause.duration {
+            None => {
+                d.pause(
+                    PauseReasonKey::CanaryPauseStep,
+                    format!("paused at step {}/{n}; promote to go on", i + 1),
+                );
+                Gate::Hold
+            }
+            Some(duration) => {
+                let started = d.st.step_started_at.unwrap_or(cx.now);
+                let end = started.plus_millis(duration.millis_or(0));
+                if cx.now >= end {
+                    return Gate::Pass;
+                }
+                d.pause(
+                    PauseReasonKey::CanaryPauseStep,
+                    format!("paused at step {}/{n} until {end}", i + 1),
+                );
+                d.wake_at(end);
+                Gate::Hold
+            }
+        },
+        Some(StepKind::Analysis(analysis)) => {
+            let (run, gate) = judge(cx, d, AnalysisKind::Step, Some(i), analysis);
+            runs.push(run);
+            gate
+        }
+        _ => {
+            let at = at_step(cx, d, c, steps, split, i);
+            if at.settled(cx) {
+                return Gate::Pass;
+            }
+            d.wait(Wait::Platform(
+                at.describe(cx, &format!("step {}/{n}", i + 1)),
+            ));
+            Gate::Hold
+        }
+    }
+}
+
+/// What the steps up to `i` ask for, folded: the weight, the canary scale,
+/// the header and mirror routes. Past the last step: everything to the canary.
+#[derive(Default)]
+struct Targets {
+    weight: i32,
+    scale: Option<Scale>,
+    header_routes: Vec<HeaderRoute>,
+    mirror_routes: Vec<MirrorRoute>,
+}
+
+#[derive(Clone, Copy)]
+enum Scale {
+    Replicas(u32),
+    Percent(i32),
+}
+
+fn targets(steps: &[CanaryStep], i: i32) -> Targets {
+    let n = i32::try_from(steps.len()).unwrap_or(i32::MAX);
+    if i >= n {
+        return Targets {
+            weight: 100,
+            scale: Some(Scale::Percent(100)),
+            ..Targets::default()
+        };
+    }
+    let mut t = Targets::default();
+    for step in &steps[..=usize::try_from(i).unwrap_or(0)] {
+        match step.kind() {
+            Some(StepKind::SetWeight(w)) => t.weight = w.clamp(0, 100),
+            Some(StepKind::SetCanaryScale(s)) => {
+                t.scale = match (s.replicas, s.weight) {
+                    (Some(r), _) => Some(Scale::Replicas(u32::try_from(r).unwrap_or(0))),
+                    (None, Some(w)) => Some(Scale::Percent(w)),
+                    (None, None) => None,
+                }
+            }
+            Some(StepKind::SetHeaderRoute(h)) => {
+                t.header_routes.retain(|r| r.name != h.name);
+                if !h.matches.is_empty() {
+                    t.header_routes.push(HeaderRoute {
+                        name: h.name.clone(),
+                        matches: h.matches.clone(),
+                    });
+                }
+            }
+            Some(StepKind::SetMirrorRoute(m)) => {
+                t.mirror_routes.retain(|r| r.name != m.name);
+                if !m.matches.is_empty() || m.percentage.is_some() {
+                    let percentage = m.percentage.unwrap_or(100).clamp(0, 100);
+                    t.mirror_routes.push(MirrorRoute {
+                        name: m.name.clone(),
+                        matches: m.matches.clone(),
+                        percentage,
+                    });
+                }
+            }
+            _ => {}
+        }
+    }
+    t
+}
+
+/// The world at step `i`, and whether it is held back.
+struct AtStep {
+    desired: Desired,
+    target_weight: i32,
+    canary_want: u32,
+    held: bool,
+}
+
+impl AtStep {
+    /// Replicas ready, nothing held back, and the router reports the traffic.
+    fn settled(&self, cx: &Cx<'_>) -> bool {
+        let canary = self.desired.traffic.canary.as_deref().unwrap_or_default();
+        !self.held
+            && cx.ready(canary) >= self.canary_want
+            && cx.traffic() == Some(&self.desired.traffic)
+    }
+
+    fn describe(&self, cx: &Cx<'_>, what: &str) -> String {
+        let canary = self.desired.traffic.canary.as_deref().unwrap_or_default();
+        let ready = cx.ready(canary);
+        if ready < self.canary_want {
+            format!(
+                "{what}: canary {canary} {ready}/{} replicas ready",
+                self.canary_want
+            )
+        } else {
+            format!(
+                "{what}: canary weight {} to take effect",
+                self.target_weight
+            )
+        }
+    }
+}
+
+fn at_step(
+    cx: &Cx<'_>,
+    d: &Draft,
+    c: &CanaryStrategy,
+    steps: &[CanaryStep],
+    split: Split,
+    i: i32,
+) -> AtStep {
+    let r = cx.replicas();
+    let (stable, canary) = (d.stable(), d.current());
+    let t = targets(steps, i);
+    let ready = cx.ready(&canary);
+    let in_effect = cx
+        .traffic()
+        .filter(|t| t.canary.as_deref() == Some(canary.as_str()))
+        .map_or(0, |t| t.canary_weight);
+    let routes_wanted = !t.header_routes.is_empty() || !t.mirror_routes.is_empty();
+
+    let mut canary_want = match t.scale {
+        Some(Scale::Replicas(n)) => n,
+        Some(Scale::Percent(p)) => percent_of(r, p),
+        None => percent_of(r, t.weight),
+    };
+    if routes_wanted {
+        canary_want = canary_want.max(1);
+    }
+    // Keep the replicas that the weight still in effect needs.
+    canary_want = canary_want.max(percent_of(r, in_effect));
+
+    let mut weight = if t.weight <= in_effect || ready >= canary_want.max(1) {
+        t.weight
+    } else {
+        in_effect
+    };
+    if ready == 0 {
+        weight = 0;
+    }
+    let (header_routes, mirror_routes) = if ready > 0 {
+        (t.header_routes.clone(), t.mirror_routes.clone())
+    } else {
+        (Vec::new(), Vec::new())
+    };
+    let held = weight != t.weight || (routes_wanted && ready == 0);
+
+    let stable_want = match split {
+        Split::Router if c.dynamic_stable_scale => percent_of(r, 100 - weight.min(in_effect)),
+        Split::Router => r,
+        Split::Replicas => r.saturating_sub(ready.min(canary_want)),
+    };
+    let traffic = Traffic {
+        stable: Some(stable.clone()),
+        canary: Some(canary.clone()),
+        canary_weight: weight,
+        preview: None,
+        header_routes,
+        mirror_routes,
+    };
+    AtStep {
+        desired: Desired {
+            replicas: BTreeMap::from([(stable, stable_want), (canary, canary_want)]),
+            traffic,
+            runs: Vec::new(),
+        },
+        target_weight: t.weight,
+        canary_want,
+        held,
+    }
+}

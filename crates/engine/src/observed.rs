@@ -1,0 +1,79 @@
+//! What the platform saw, handed to the engine in one snapshot: the status it
+//! last wrote, the revision the spec asks for, each version's replicas, the
+//! traffic read back from the router, the analysis runs and the pending
+//! commands. The engine reads nothing else.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+use serin_api::status::Traffic;
+use serin_api::{AnalysisPhase, CommandRequest, RolloutStatus};
+
+/// A snapshot of the world for one rollout.
+#[derive(Serialize, Deserialize, Clone, Debug, Default, PartialEq)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Observed {
+    /// The status as last written.
+    #[serde(default)]
+    pub status: RolloutStatus,
+    /// The revision the spec asks for (a pod-template hash, or a version on one host).
+    pub desired_revision: String,
+    /// Each version that has (or had) replicas, by revision.
+    #[serde(default)]
+    pub versions: BTreeMap<String, VersionState>,
+    /// The traffic the router reports as in effect; `None` when it holds nothing yet.
+    #[serde(default)]
+    pub traffic: Option<Traffic>,
+    /// Analysis runs of this rollout, by name.
+    #[serde(default)]
+    pub analysis_runs: BTreeMap<String, RunState>,
+    /// Commands given, in id order; those at or below `status.lastCommandId` were handled.
+    #[serde(default)]
+    pub commands: Vec<CommandRequest>,
+}
+
+/// The replicas of one version.
+#[derive(Serialize, Deserialize, Clone, Debug, Default, PartialEq, Eq)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct VersionState {
+    /// Replicas asked for.
+    #[serde(default)]
+    pub replicas: u32,
+    /// Replicas ready to serve.
+    #[serde(default)]
+    pub ready: u32,
+    /// Restarts of its replicas, added up.
+    #[serde(default)]
+    pub restarts: u32,
+    /// A replica keeps crashing (Kubernetes CrashLoopBackOff, or the one-host
+    /// supervisor's backoff limit).
+    #[serde(default)]
+    pub crash_looping: bool,
+    /// The version cannot start at all, with why (for example a command's last
+    /// stderr lines).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub start_failure: Option<String>,
+}
+
+/// An analysis run's verdict so far.
+#[derive(Serialize, Deserialize, Clone, Debug, Default, PartialEq, Eq)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct RunState {
+    /// The run's phase.
+    pub phase: AnalysisPhase,
+    /// Why, for a person.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
+}
+
+impl Observed {
+    /// The state of `revision`, empty when it has no replicas.
+    pub fn version(&self, revision: &str) -> VersionState {
+        self.versions.get(revision).cloned().unwrap_or_default()
+    }
+
+    /// Ready replicas of `revision`.
+    pub fn ready(&self, revision: &str) -> u32 {
+        self.versions.get(revision).map_or(0, |v| v.ready)
+    }
+}
