@@ -66,10 +66,16 @@ pub(crate) fn judge(
             Gate::Abort(why)
         }
         Some(AnalysisPhase::Inconclusive) => {
-            d.pause(
-                PauseReasonKey::InconclusiveAnalysis,
-                format!("analysis {name} is inconclusive; promote to go on, or abort"),
-            );
+            let why = format!("analysis {name} is inconclusive; promote to go on, or abort");
+            let already = d.pauses.contains(&PauseReasonKey::InconclusiveAnalysis)
+                || d.st
+                    .pause_conditions
+                    .iter()
+                    .any(|p| p.reason == PauseReasonKey::InconclusiveAnalysis.reason());
+            if !already {
+                d.event(EventReason::AnalysisInconclusive, why.clone());
+            }
+            d.pause(PauseReasonKey::InconclusiveAnalysis, why);
             Gate::Hold
         }
         Some(AnalysisPhase::Running) => {
