@@ -1,0 +1,184 @@
+#!/usr/bin/env bash
+# Benchmarks serin's proxy against HAProxy and nginx (and the upstream hit
+# directly, the limit) with the same two-upstream 90/10 split and keep-alive
+# to the upstreams. Measures requests/s and p99 latency with wrk.
+#
+# Pinning on a 2-core machine: the system under test (a proxy, or the
+# upstream in the "direct" run) gets CPU 0 alone with one worker thread;
+# wrk (1 thread) and the two upstreams share CPU 1.
+#
+# Usage: benches/proxy/run.sh            (env: DURATION=10 CONNS=64 ROUNDS=3)
+set -euo pipefail
+
+DURATION=${DURATION:-10}
+CONNS=${CONNS:-64}
+ROUNDS=${ROUNDS:-3}
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+TARGET_DIR=${CARGO_TARGET_DIR:-$ROOT/target}
+WORK=$(mktemp -d /tmp/serin-bench.XXXXXX)
+PIDS=()
+
+cleanup() {
+  for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+need=()
+for tool in haproxy nginx wrk taskset; do
+  command -v "$tool" >/dev/null || need+=("$tool")
+done
+if ((${#need[@]})); then
+  echo "installing haproxy nginx wrk from Debian" >&2
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq haproxy nginx wrk util-linux >/dev/null
+fi
+
+if [[ -z "${SKIP_BUILD:-}" ]]; then
+echo "building serin (release)" >&2
+(cd "$ROOT" && CARGO_TARGET_DIR=$TARGET_DIR cargo build -q --release -p serin-proxy --examples)
+fi
+SERVE=$TARGET_DIR/release/examples/serve
+UPSTREAM=$TARGET_DIR/release/examples/upstream
+
+SUT_CPU=0
+LOAD_CPU=1
+STABLE=127.0.0.1:19001
+CANARY=127.0.0.1:19002
+DIRECT=127.0.0.1:19003
+SERIN_PORT=18080
+HAPROXY_PORT=18082
+NGINX_PORT=18083
+
+wait_port() {
+  for _ in $(seq 1 200); do
+    if (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; then return 0; fi
+    sleep 0.05
+  done
+  echo "port $1 never opened" >&2
+  return 1
+}
+
+taskset -c $LOAD_CPU "$UPSTREAM" $STABLE $CANARY --workers 1 & PIDS+=($!)
+taskset -c $SUT_CPU "$UPSTREAM" $DIRECT --workers 1 & PIDS+=($!)
+
+cat >"$WORK/serin.yaml" <<YAML
+admin: {enabled: false}
+listeners:
+  - name: bench
+    listen: 127.0.0.1:$SERIN_PORT
+    routing:
+      arms:
+        stable: {version: v1, endpoints: [$STABLE]}
+        canary: {version: v2, endpoints: [$CANARY]}
+      weights: {stable: 90, canary: 10}
+YAML
+taskset -c $SUT_CPU "$SERVE" "$WORK/serin.yaml" --workers 1 & PIDS+=($!)
+
+cat >"$WORK/haproxy.cfg" <<CFG
+global
+  nbthread 1
+  maxconn 4096
+defaults
+  mode http
+  timeout connect 2s
+  timeout client 30s
+  timeout server 30s
+  option http-keep-alive
+  http-reuse always
+frontend fe
+  bind 127.0.0.1:$HAPROXY_PORT
+  default_backend be
+backend be
+  balance roundrobin
+  server stable $STABLE weight 90
+  server canary $CANARY weight 10
+CFG
+taskset -c $SUT_CPU haproxy -db -f "$WORK/haproxy.cfg" & PIDS+=($!)
+
+mkdir -p "$WORK/nginx"
+cat >"$WORK/nginx.conf" <<CFG
+user root;
+worker_processes 1;
+daemon off;
+pid $WORK/nginx.pid;
+error_log $WORK/nginx/error.log warn;
+events { worker_connections 4096; }
+http {
+  access_log off;
+  keepalive_requests 1000000;
+  client_body_temp_path $WORK/nginx/body;
+  proxy_temp_path $WORK/nginx/proxy;
+  fastcgi_temp_path $WORK/nginx/fastcgi;
+  uwsgi_temp_path $WORK/nginx/uwsgi;
+  scgi_temp_path $WORK/nginx/scgi;
+  upstream be {
+    server $STABLE weight=9;
+    server $CANARY weight=1;
+    keepalive 256;
+    keepalive_requests 1000000;
+  }
+  server {
+    listen 127.0.0.1:$NGINX_PORT;
+    location / {
+      proxy_pass http://be;
+      proxy_http_version 1.1;
+      proxy_set_header Connection "";
+    }
+  }
+}
+CFG
+taskset -c $SUT_CPU nginx -c "$WORK/nginx.conf" -p "$WORK/nginx" & PIDS+=($!)
+
+for port in 19001 19002 19003 $SERIN_PORT $HAPROXY_PORT $NGINX_PORT; do wait_port $port; done
+
+# Prints "rps p99_ms" for one wrk run.
+measure() {
+  local out
+  out=$(taskset -c $LOAD_CPU wrk -t1 -c"$CONNS" -d"${DURATION}s" --latency "http://127.0.0.1:$1/")
+  local rps p99
+  rps=$(awk '/^Requests\/sec:/ {print $2}' <<<"$out")
+  p99=$(awk '$1 == "99%" {v=$2; if (v ~ /us$/) {sub(/us$/,"",v); v=v/1000} else if (v ~ /ms$/) {sub(/ms$/,"",v)} else if (v ~ /s$/) {sub(/s$/,"",v); v=v*1000}; print v}' <<<"$out")
+  if grep -q "Non-2xx\|Socket errors" <<<"$out"; then
+    echo "warning: errors on port $1: $(grep -E 'Non-2xx|Socket errors' <<<"$out")" >&2
+  fi
+  echo "$rps $p99"
+}
+
+declare -A RPS P99
+names=(direct serin haproxy nginx)
+declare -A PORT=([direct]=19003 [serin]=$SERIN_PORT [haproxy]=$HAPROXY_PORT [nginx]=$NGINX_PORT)
+for name in "${names[@]}"; do
+  taskset -c $LOAD_CPU wrk -t1 -c"$CONNS" -d2s "http://127.0.0.1:${PORT[$name]}/" >/dev/null
+done
+for round in $(seq 1 "$ROUNDS"); do
+  for name in "${names[@]}"; do
+    read -r rps p99 < <(measure "${PORT[$name]}")
+    echo "round $round $name: $rps req/s, p99 $p99 ms" >&2
+    RPS[$name]="${RPS[$name]:-} $rps"
+    P99[$name]="${P99[$name]:-} $p99"
+  done
+done
+
+median() { tr ' ' '\n' | grep -v '^$' | sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+
+echo
+echo "machine: $(nproc) cores, $(awk -F: '/model name/ {print $2; exit}' /proc/cpuinfo | sed 's/^ *//'), $(uname -sr)"
+echo "versions: $(haproxy -v | head -1 | awk '{print "HAProxy", $3}'), $(nginx -v 2>&1 | sed 's/.*\///;s/^/nginx /'), $(wrk -v 2>&1 | head -1 | awk '{print "wrk", $2}')"
+echo "load: wrk -t1 -c$CONNS -d${DURATION}s --latency, median of $ROUNDS rounds; system under test pinned to CPU $SUT_CPU, wrk + upstreams to CPU $LOAD_CPU"
+echo
+echo "| target | requests/s | p99 latency (ms) |"
+echo "|---|---:|---:|"
+declare -A RM PM
+for name in "${names[@]}"; do
+  RM[$name]=$(median <<<"${RPS[$name]}")
+  PM[$name]=$(median <<<"${P99[$name]}")
+  echo "| $name | ${RM[$name]} | ${PM[$name]} |"
+done
+echo
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.2f", a / b}'; }
+echo "| ratio | requests/s | p99 |"
+echo "|---|---:|---:|"
+for other in haproxy nginx direct; do
+  echo "| serin / $other | $(ratio "${RM[serin]}" "${RM[$other]}") | $(ratio "${PM[serin]}" "${PM[$other]}") |"
+done
