@@ -65,7 +65,8 @@ pub struct RolloutStatus {
     /// Skip the remaining steps and analysis (`serin promote --full`).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub promote_full: bool,
-    /// Bumped by `serin retry`; part of the names of analysis runs.
+    /// Counts releases and retries; part of the names of analysis runs, so
+    /// a revision released again never meets its old runs.
     #[serde(default)]
     pub attempt: i32,
     /// Analysis runs of the current release and their verdicts.

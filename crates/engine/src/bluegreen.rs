@@ -25,12 +25,6 @@ pub(crate) fn plan(cx: &Cx<'_>, d: &mut Draft, bg: &BlueGreenStrategy) -> Desire
     let (stable, new, r) = (d.stable(), d.current(), cx.replicas());
     let full = d.st.promote_full;
     let user_paused = d.st.user_paused_at.is_some() || cx.spec_paused();
-    if user_paused {
-        d.pause(
-            PauseReasonKey::PausedByUser,
-            "paused by a person; resume to go on",
-        );
-    }
     let mut runs = Vec::new();
     let state = d.st.blue_green.clone().unwrap_or_default();
 
@@ -115,6 +109,22 @@ pub(crate) fn plan(cx: &Cx<'_>, d: &mut Draft, bg: &BlueGreenStrategy) -> Desire
         ..Traffic::default()
     };
     let both = BTreeMap::from([(stable.clone(), r), (new.clone(), r)]);
+    if cx.ready(&new) == 0 {
+        // The old version is still up: active traffic stays on it (or returns to it).
+        d.wait(Wait::Platform(format!(
+            "{new} has no ready replica; active traffic stays on {stable}"
+        )));
+        let traffic = Traffic {
+            stable: Some(stable.clone()),
+            preview: Some(new.clone()),
+            ..Traffic::default()
+        };
+        return Desired {
+            replicas: both,
+            traffic,
+            runs,
+        };
+    }
     if cx.traffic() != Some(&traffic) {
         d.wait(Wait::Platform(format!(
             "active traffic switch to {new} to take effect"

@@ -6,6 +6,7 @@
 
 use std::collections::BTreeMap;
 
+use serin_api::AnalysisPhase;
 use serin_api::analysis_ref::BackgroundAnalysis;
 use serin_api::canary::{CanaryStep, CanaryStrategy, StepKind};
 use serin_api::routes::{HeaderRoute, MirrorRoute};
@@ -35,19 +36,20 @@ pub(crate) fn plan(cx: &Cx<'_>, d: &mut Draft, c: &CanaryStrategy) -> Desired {
     let background = c.analysis.as_ref().filter(|_| !d.st.promote_full);
     let mut runs = Vec::new();
 
+    // A failed (or inconclusive) background run stops the steps before they advance.
     if let Some(bg) = background.filter(|bg| background_active(bg, i, n)) {
-        let (run, gate) = judge(cx, d, AnalysisKind::Background, None, &bg.as_analysis());
-        runs.push(run);
-        if let Gate::Abort(why) = gate {
-            d.abort(cx.now, c.abort_scale_down_delay_ms(), why);
-            return aborted(cx, d);
-        }
-    }
-    if d.st.user_paused_at.is_some() || cx.spec_paused() {
-        d.pause(
-            PauseReasonKey::PausedByUser,
-            "paused by a person; resume to go on",
+        let name = run_name(&d.current(), d.st.attempt, AnalysisKind::Background, None);
+        let stops = matches!(
+            d.run_verdict(cx, &name),
+            Some(AnalysisPhase::Failed | AnalysisPhase::Error | AnalysisPhase::Inconclusive)
         );
+        if stops {
+            let (_, gate) = judge(cx, d, AnalysisKind::Background, None, &bg.as_analysis());
+            if let Gate::Abort(why) = gate {
+                d.abort(cx.now, c.abort_scale_down_delay_ms(), why);
+                return aborted(cx, d);
+            }
+        }
     }
     let paused = !d.pauses.is_empty();
     while !paused && i < n {
@@ -67,15 +69,12 @@ pub(crate) fn plan(cx: &Cx<'_>, d: &mut Draft, c: &CanaryStrategy) -> Desired {
     }
     d.st.current_step_index = Some(i);
     if let Some(bg) = background.filter(|bg| background_active(bg, i, n)) {
-        let name = run_name(&d.current(), d.st.attempt, AnalysisKind::Background, None);
-        if !runs.iter().any(|r| r.name == name) {
-            runs.push(WantedRun {
-                name,
-                kind: AnalysisKind::Background,
-                step: None,
-                analysis: bg.as_analysis(),
-            });
+        let (run, gate) = judge(cx, d, AnalysisKind::Background, None, &bg.as_analysis());
+        if let Gate::Abort(why) = gate {
+            d.abort(cx.now, c.abort_scale_down_delay_ms(), why);
+            return aborted(cx, d);
         }
+        runs.push(run);
     }
     let at = at_step(cx, d, c, &steps, split, i);
     if i >= n && !paused {

@@ -68,6 +68,12 @@ pub fn plan(spec: &RolloutSpec, observed: &Observed, now: Time) -> Plan {
 }
 
 fn decide(cx: &Cx<'_>, d: &mut Draft) -> Desired {
+    if d.st.user_paused_at.is_some() || cx.spec_paused() {
+        d.pause(
+            context::PauseReasonKey::PausedByUser,
+            "paused by a person; resume to go on",
+        );
+    }
     match strategy::shape(cx.spec) {
         Shape::Canary(c) => canary::plan(cx, d, &c),
         Shape::BlueGreen(bg) => bluegreen::plan(cx, d, bg),

@@ -22,7 +22,10 @@ pub(crate) fn track(cx: &Cx<'_>, d: &mut Draft) {
     d.st.abort_reason = None;
     d.st.promote_full = false;
     d.st.analysis.clear();
-    d.st.attempt = 0;
+    // A new release gets new analysis run names, even for a revision released before.
+    if previous.is_some() {
+        d.st.attempt += 1;
+    }
     d.st.step_started_at = Some(cx.now);
     d.st.blue_green = match strategy::shape(cx.spec) {
         Shape::BlueGreen(_) => Some(Default::default()),

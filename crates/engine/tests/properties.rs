@@ -1,0 +1,397 @@
+//! Property tests: random sequences of world changes (replicas becoming
+//! ready or crashing, analysis verdicts, commands, new revisions, time
+//! passing, actions applied or lagging) drive the engine over several specs,
+//! and every pass must keep the engine's invariants.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::collections::BTreeMap;
+
+use proptest::prelude::*;
+use serin_api::status::Traffic;
+use serin_api::{AnalysisPhase, Command, CommandRequest, RolloutSpec, RolloutStatus, Time};
+use serin_engine::{Action, EventReason, Observed, Plan, RunState, VersionState, plan};
+
+const SPECS: [&str; 5] = [
+    // canary on one host with every step kind and background analysis
+    r#"{"replicas": 3, "local": {"command": ["app"], "version": "v0"}, "strategy": {"canary": {
+        "analysis": {"templates": [{"templateName": "bg"}], "startingStep": 1},
+        "steps": [{"setWeight": 10}, {"setHeaderRoute": {"name": "h", "match": [{"headerName": "x", "headerValue": {"exact": "1"}}]}},
+                  {"pause": {"duration": "30s"}}, {"analysis": {"templates": [{"templateName": "a"}]}},
+                  {"setCanaryScale": {"replicas": 2}}, {"setWeight": 60}, {"setMirrorRoute": {"name": "m", "percentage": 20}},
+                  {"pause": {}}, {"setWeight": 90}]}}}"#,
+    // canary with dynamic stable scale and short deadline
+    r#"{"replicas": 4, "progressDeadlineSeconds": 60, "local": {"command": ["app"], "version": "v0"}, "strategy": {"canary": {
+        "dynamicStableScale": true, "steps": [{"setWeight": 25}, {"setWeight": 50}, {"pause": {"duration": 10}}, {"setWeight": 75}]}}}"#,
+    // canary by replica ratio (Kubernetes without a router)
+    r#"{"replicas": 5, "template": {"metadata": {"labels": {"app": "a"}}}, "selector": {"matchLabels": {"app": "a"}},
+        "progressDeadlineAbort": false, "progressDeadlineSeconds": 120,
+        "strategy": {"canary": {"steps": [{"setWeight": 20}, {"pause": {}}, {"setWeight": 60}]}}}"#,
+    // blue-green with both analyses and auto promotion after 20s
+    r#"{"replicas": 2, "local": {"command": ["app"], "version": "v0"}, "strategy": {"blueGreen": {
+        "previewReplicaCount": 1, "autoPromotionSeconds": 20,
+        "prePromotionAnalysis": {"templates": [{"templateName": "pre"}]},
+        "postPromotionAnalysis": {"templates": [{"templateName": "post"}]}}}}"#,
+    // blue-green waiting for a person
+    r#"{"replicas": 3, "local": {"command": ["app"], "version": "v0"}, "strategy": {"blueGreen": {"autoPromotionEnabled": false}}}"#,
+];
+
+#[derive(Clone, Debug)]
+enum Op {
+    /// Plan and apply every action.
+    Plan,
+    /// Plan and apply nothing (the platform lags).
+    PlanLagging,
+    /// Plan and apply only the first action.
+    PlanPartly,
+    /// Some replicas of a version become ready (or unready).
+    Ready { version: usize, ready: u32 },
+    /// A version starts crash-looping.
+    Crash { version: usize },
+    /// An analysis run reaches a phase.
+    Verdict { run: usize, phase: AnalysisPhase },
+    /// A person gives a command.
+    Command(Command),
+    /// The spec asks for another revision.
+    Release { version: usize },
+    /// Time passes.
+    Advance { ms: u64 },
+}
+
+fn op() -> impl Strategy<Value = Op> {
+    let phase = prop_oneof![
+        Just(AnalysisPhase::Running),
+        Just(AnalysisPhase::Successful),
+        Just(AnalysisPhase::Successful),
+        Just(AnalysisPhase::Failed),
+        Just(AnalysisPhase::Error),
+        Just(AnalysisPhase::Inconclusive),
+    ];
+    let command = prop_oneof![
+        Just(Command::Promote),
+        Just(Command::PromoteFull),
+        Just(Command::Abort),
+        Just(Command::Retry),
+        Just(Command::Pause),
+        Just(Command::Resume),
+        (0i64..4).prop_map(|n| Command::Undo {
+            to_revision: if n == 0 { None } else { Some(n) }
+        }),
+    ];
+    prop_oneof![
+        6 => Just(Op::Plan),
+        2 => Just(Op::PlanLagging),
+        2 => Just(Op::PlanPartly),
+        6 => (0usize..4, 0u32..6).prop_map(|(version, ready)| Op::Ready { version, ready }),
+        1 => (0usize..4).prop_map(|version| Op::Crash { version }),
+        3 => (0usize..8, phase).prop_map(|(run, phase)| Op::Verdict { run, phase }),
+        2 => command.prop_map(Op::Command),
+        1 => (0usize..4).prop_map(|version| Op::Release { version }),
+        3 => (1u64..90_000).prop_map(|ms| Op::Advance { ms }),
+    ]
+}
+
+/// The platform as the engine sees it, applying actions faithfully.
+struct World {
+    spec: RolloutSpec,
+    obs: Observed,
+    now: Time,
+    next_command: i64,
+}
+
+fn version_name(i: usize) -> String {
+    format!("v{i}")
+}
+
+impl World {
+    fn new(spec: RolloutSpec) -> Self {
+        let obs = Observed {
+            desired_revision: version_name(0),
+            ..Observed::default()
+        };
+        Self {
+            spec,
+            obs,
+            now: Time::from_millis(1_800_000_000_000),
+            next_command: 1,
+        }
+    }
+
+    fn apply(&mut self, action: &Action) {
+        match action {
+            Action::SetTraffic { traffic } => self.obs.traffic = Some(traffic.clone()),
+            Action::Scale { revision, replicas } => {
+                let v = self.obs.versions.entry(revision.clone()).or_default();
+                v.replicas = *replicas;
+                v.ready = v.ready.min(*replicas);
+                if *replicas == 0 {
+                    v.crash_looping = false;
+                }
+            }
+            Action::StartAnalysis { name, .. } => {
+                self.obs
+                    .analysis_runs
+                    .entry(name.clone())
+                    .or_insert(RunState {
+                        phase: AnalysisPhase::Running,
+                        message: None,
+                    });
+            }
+            Action::StopAnalysis { name } => {
+                if let Some(run) = self.obs.analysis_runs.get_mut(name) {
+                    if !run.phase.is_terminal() {
+                        run.phase = AnalysisPhase::Successful;
+                    }
+                }
+            }
+            Action::SetDesiredRevision { revision } => self.obs.desired_revision = revision.clone(),
+            Action::Event { .. } => {}
+        }
+    }
+}
+
+/// Checks every invariant of one pass; returns the plan.
+fn checked_plan(world: &World) -> Result<Plan, TestCaseError> {
+    let before: &RolloutStatus = &world.obs.status;
+    let p = plan(&world.spec, &world.obs, world.now);
+
+    // Weights always within 0..=100 (the stable arm has the rest, so they sum to 100).
+    let weights = p.actions.iter().filter_map(|a| match a {
+        Action::SetTraffic { traffic } => Some(traffic.canary_weight),
+        _ => None,
+    });
+    for w in weights.chain([p.status.traffic.canary_weight]) {
+        prop_assert!((0..=100).contains(&w), "weight {w} out of range");
+    }
+
+    // A version with no ready replica never gets a weight above 0.
+    for a in &p.actions {
+        if let Action::SetTraffic { traffic } = a {
+            if let Some(canary) = traffic
+                .canary
+                .as_deref()
+                .filter(|_| traffic.canary_weight > 0)
+            {
+                prop_assert!(
+                    world.obs.ready(canary) > 0,
+                    "weight {} to {canary} with no ready replica",
+                    traffic.canary_weight
+                );
+            }
+            if let Some(active) = traffic.stable.as_deref() {
+                let was_stable = before.stable_revision.as_deref() == Some(active);
+                let first = before.stable_revision.is_none();
+                prop_assert!(
+                    was_stable || first || world.obs.ready(active) > 0,
+                    "active traffic to {active} with no ready replica"
+                );
+            }
+        }
+    }
+
+    // The first action of an abort sends all traffic to stable.
+    let aborted = p.status.aborted_at.is_some()
+        && p.actions.iter().any(|a| {
+            matches!(
+                a,
+                Action::Event {
+                    reason: EventReason::RolloutAborted,
+                    ..
+                }
+            )
+        });
+    if aborted {
+        let stable = p.status.stable_revision.clone();
+        let all_stable = |t: &Traffic| {
+            t.stable == stable
+                && t.canary_weight == 0
+                && t.header_routes.is_empty()
+                && t.mirror_routes.is_empty()
+        };
+        let already = world.obs.traffic.as_ref().is_some_and(all_stable);
+        if !already {
+            match p.actions.first() {
+                Some(Action::SetTraffic { traffic }) => {
+                    prop_assert!(
+                        all_stable(traffic),
+                        "abort's first action does not send all to stable: {traffic:?}"
+                    )
+                }
+                other => prop_assert!(false, "abort's first action is {other:?}"),
+            }
+        }
+    }
+
+    // The step index never goes backwards except for a new revision or a retry.
+    let same_release =
+        before.current_revision == p.status.current_revision && before.attempt == p.status.attempt;
+    if same_release {
+        if let (Some(b), Some(a)) = (before.current_step_index, p.status.current_step_index) {
+            prop_assert!(a >= b, "step went back from {b} to {a}");
+        }
+    }
+
+    // Applying the same observation twice changes nothing the second time.
+    let again = plan(
+        &world.spec,
+        &Observed {
+            status: p.status.clone(),
+            ..world.obs.clone()
+        },
+        world.now,
+    );
+    prop_assert!(
+        again.status == p.status,
+        "second pass changed the status: {}",
+        diff(&p.status, &again.status)
+    );
+    let events: Vec<_> = again
+        .actions
+        .iter()
+        .filter(|a| matches!(a, Action::Event { .. }))
+        .collect();
+    prop_assert!(events.is_empty(), "second pass emitted {events:?}");
+    Ok(p)
+}
+
+/// The fields that differ between two statuses, as `field: first -> second`.
+fn diff(first: &RolloutStatus, second: &RolloutStatus) -> String {
+    let (a, b) = (
+        serde_json::to_value(first).unwrap(),
+        serde_json::to_value(second).unwrap(),
+    );
+    let keys: std::collections::BTreeSet<&String> = a
+        .as_object()
+        .unwrap()
+        .keys()
+        .chain(b.as_object().unwrap().keys())
+        .collect();
+    keys.into_iter()
+        .filter(|k| a.get(*k) != b.get(*k))
+        .map(|k| {
+            format!(
+                "{k}: {} -> {}",
+                a.get(k).unwrap_or(&serde_json::Value::Null),
+                b.get(k).unwrap_or(&serde_json::Value::Null)
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+fn run(spec_index: usize, ops: Vec<Op>) -> Result<(), TestCaseError> {
+    let spec: RolloutSpec = serde_json::from_str(SPECS[spec_index]).unwrap();
+    let mut world = World::new(spec);
+    for op in ops {
+        match op {
+            Op::Plan | Op::PlanLagging | Op::PlanPartly => {
+                let p = checked_plan(&world)?;
+                let applied = match op {
+                    Op::Plan => p.actions.len(),
+                    Op::PlanPartly => 1,
+                    _ => 0,
+                };
+                for action in p.actions.iter().take(applied) {
+                    world.apply(action);
+                }
+                world.obs.status = p.status;
+            }
+            Op::Ready { version, ready } => {
+                let v: &mut VersionState =
+                    world.obs.versions.entry(version_name(version)).or_default();
+                v.ready = ready.min(v.replicas);
+            }
+            Op::Crash { version } => {
+                if let Some(v) = world.obs.versions.get_mut(&version_name(version)) {
+                    v.crash_looping = v.replicas > 0;
+                    v.restarts += 5;
+                }
+            }
+            Op::Verdict { run, phase } => {
+                let names: Vec<String> = world.obs.analysis_runs.keys().cloned().collect();
+                if !names.is_empty() {
+                    let name = &names[run % names.len()];
+                    world.obs.analysis_runs.insert(
+                        name.clone(),
+                        RunState {
+                            phase,
+                            message: Some("m".into()),
+                        },
+                    );
+                }
+            }
+            Op::Command(command) => {
+                world.obs.commands.push(CommandRequest {
+                    id: world.next_command,
+                    command,
+                    by: "tester".into(),
+                    at: None,
+                });
+                world.next_command += 1;
+            }
+            Op::Release { version } => world.obs.desired_revision = version_name(version),
+            Op::Advance { ms } => world.now = world.now.plus_millis(ms),
+        }
+    }
+    checked_plan(&world)?;
+    Ok(())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 400, ..ProptestConfig::default() })]
+
+    #[test]
+    fn invariants_hold_over_random_histories(spec in 0usize..SPECS.len(), ops in prop::collection::vec(op(), 1..120)) {
+        run(spec, ops)?;
+    }
+}
+
+/// A cooperative world (every action applied, replicas ready as asked,
+/// analysis successful) finishes every release: the new revision becomes
+/// stable and Healthy.
+#[test]
+fn a_cooperative_world_promotes_every_spec() {
+    for (i, text) in SPECS.iter().enumerate() {
+        let spec: RolloutSpec = serde_json::from_str(text).unwrap();
+        let mut world = World::new(spec);
+        let mut promoted = false;
+        for round in 0..400 {
+            if round == 3 {
+                world.obs.desired_revision = "v1".into();
+            }
+            let p = checked_plan(&world).unwrap();
+            for action in &p.actions {
+                world.apply(action);
+            }
+            world.obs.status = p.status;
+            for v in world.obs.versions.values_mut() {
+                v.ready = v.replicas;
+            }
+            for run in world.obs.analysis_runs.values_mut() {
+                run.phase = AnalysisPhase::Successful;
+            }
+            if world.obs.status.phase == Some(serin_api::status::RolloutPhase::Paused) {
+                world.obs.commands.push(CommandRequest {
+                    id: world.next_command,
+                    command: Command::Promote,
+                    by: "tester".into(),
+                    at: None,
+                });
+                world.next_command += 1;
+            }
+            world.now = world.now.plus_millis(5_000);
+            if round > 3 && world.obs.status.stable_revision.as_deref() == Some("v1") {
+                promoted = world.obs.status.phase == Some(serin_api::status::RolloutPhase::Healthy);
+                if promoted {
+                    break;
+                }
+            }
+        }
+        assert!(
+            promoted,
+            "spec {i} did not promote v1: {:?}",
+            world.obs.status
+        );
+        let _: BTreeMap<_, _> = world.obs.versions.clone();
+    }
+}
