@@ -4,6 +4,8 @@
 //! `progressDeadlineAbort` is false); a new version that crash-loops or
 //! cannot start is aborted at once. Pauses and running analysis do not count.
 
+use serin_api::status::RolloutPhase;
+
 use crate::context::{Cx, Draft, Wait};
 use crate::output::EventReason;
 use crate::strategy;
@@ -66,6 +68,10 @@ pub(crate) fn check_deadline(cx: &Cx<'_>, d: &mut Draft) -> Deadline {
             format!("progress deadline exceeded: {why}"),
         );
         return Deadline::Aborted;
+    }
+    // Reported once, when the rollout becomes Degraded.
+    if d.st.phase != Some(RolloutPhase::Degraded) {
+        d.event(EventReason::ProgressDeadlineExceeded, why);
     }
     Deadline::Exceeded
 }
