@@ -158,8 +158,8 @@ impl DocumentError {
 /// Every non-empty document of `text`, each typed or with the reason it
 /// could not be; `Err` only when the text is not YAML at all.
 pub fn parse_each(text: &str) -> Result<Vec<Result<Document, DocumentError>>, DocumentError> {
-    let values: Vec<Value> =
-        serde_saphyr::from_multiple(text).map_err(|e| DocumentError::Yaml(e.to_string()))?;
+    let values: Vec<Value> = serde_saphyr::from_multiple(text)
+        .map_err(|e| DocumentError::Yaml(first_line(&e.to_string())))?;
     Ok(values
         .into_iter()
         .filter(|v| !v.is_null())
@@ -218,6 +218,13 @@ pub fn from_value(index: usize, value: Value) -> Result<Document, DocumentError>
         _ => typed(value).map(Document::AnalysisRun),
     };
     typed.map_err(|(path, message)| structure(path, message))
+}
+
+/// The first line of a (multi-line, annotated) parser error, without its
+/// `error: ` prefix: the lint prints one line per error.
+fn first_line(text: &str) -> String {
+    let line = text.lines().next().unwrap_or_default().trim();
+    line.strip_prefix("error: ").unwrap_or(line).to_string()
 }
 
 /// `value` as `T`, or the path and text of the first error.

@@ -177,6 +177,14 @@ fn check_metric(metric: &Metric, args: &BTreeSet<&str>, path: &Path, errors: &mu
     }
 }
 
+/// The deepest nesting of brackets a condition may have: the CEL parser
+/// recurses once per level, deeply, and a deep enough input would overflow
+/// any stack.
+const MAX_CONDITION_NESTING: usize = 32;
+/// The stack of the thread a condition is compiled and walked on; enough for
+/// [`MAX_CONDITION_NESTING`] in a debug build, with a wide margin.
+const CEL_STACK_BYTES: usize = 64 << 20;
+
 /// A condition compiles as CEL and reads no variable but `result` and `args`
 /// (and the variables its own comprehensions bind).
 fn check_condition(source: &str, path: &Path, errors: &mut Errors) {
@@ -184,40 +192,71 @@ fn check_condition(source: &str, path: &Path, errors: &mut Errors) {
         errors.push(path, "is empty");
         return;
     }
-    // The CEL parser is third-party code; a panic there must not take the
-    // linter down with it.
-    let compiled = std::panic::catch_unwind(|| {
-        cel::Program::compile(source).map_err(|e| one_line(&e.to_string()))
-    });
-    let program = match compiled {
-        Ok(Ok(program)) => program,
-        Ok(Err(e)) => {
-            errors.push(path, format!("'{source}' is not valid CEL: {e}"));
-            return;
+    let depth = nesting_depth(source);
+    if depth > MAX_CONDITION_NESTING {
+        errors.push(
+            path,
+            format!("nests brackets {depth} deep; at most {MAX_CONDITION_NESTING} are allowed"),
+        );
+        return;
+    }
+    // On its own thread: a big stack for the recursive parser, and a panic
+    // in third-party code is an error here, not a crash of the linter.
+    let owned = source.to_string();
+    let outcome = std::thread::Builder::new()
+        .name("cel-check".into())
+        .stack_size(CEL_STACK_BYTES)
+        .spawn(move || unknown_variables(&owned))
+        .map(std::thread::JoinHandle::join);
+    match outcome {
+        Ok(Ok(Ok(unknown))) if unknown.is_empty() => {}
+        Ok(Ok(Ok(unknown))) => {
+            let unknown: Vec<&str> = unknown.iter().map(String::as_str).collect();
+            errors.push(
+                path,
+                format!(
+                    "'{source}' reads {}; a condition may read only result and args",
+                    super::common::join_and(&unknown)
+                ),
+            );
         }
-        Err(_) => {
-            errors.push(path, format!("'{source}' is not valid CEL"));
-            return;
+        Ok(Ok(Err(e))) => errors.push(path, format!("'{source}' is not valid CEL: {e}")),
+        Ok(Err(_)) | Err(_) => errors.push(path, format!("'{source}' is not valid CEL")),
+    }
+}
+
+/// The deepest nesting of `(`, `[` and `{` in `source` (quotes ignored: a
+/// bracket inside a string literal counts too, which only errs on the safe side).
+fn nesting_depth(source: &str) -> usize {
+    let (mut depth, mut max) = (0usize, 0usize);
+    for c in source.chars() {
+        match c {
+            '(' | '[' | '{' => {
+                depth += 1;
+                max = max.max(depth);
+            }
+            ')' | ']' | '}' => depth = depth.saturating_sub(1),
+            _ => {}
         }
-    };
+    }
+    max
+}
+
+/// Compiles `source`; the variables it reads besides `result`, `args` and
+/// those its comprehensions bind, sorted, or the parse error.
+fn unknown_variables(source: &str) -> Result<Vec<String>, String> {
+    let program = cel::Program::compile(source).map_err(|e| cel_error(&e))?;
     let mut bound = BTreeSet::new();
     bound_variables(program.expression(), &mut bound);
     let references = program.references();
-    let mut unknown: Vec<&str> = references
+    let mut unknown: Vec<String> = references
         .variables()
         .into_iter()
         .filter(|v| !CONDITION_VARIABLES.contains(v) && !bound.contains(*v))
+        .map(str::to_string)
         .collect();
     unknown.sort_unstable();
-    if !unknown.is_empty() {
-        errors.push(
-            path,
-            format!(
-                "'{source}' reads {}; a condition may read only result and args",
-                super::common::join_and(&unknown)
-            ),
-        );
-    }
+    Ok(unknown)
 }
 
 /// The variables bound by the comprehensions (`all`, `exists`, `map`...) of `expr`.
@@ -272,9 +311,15 @@ fn bound_variables(expr: &cel::IdedExpr, bound: &mut BTreeSet<String>) {
     }
 }
 
-/// Text on one line: whitespace runs folded to a space.
-fn one_line(text: &str) -> String {
-    text.split_whitespace().collect::<Vec<_>>().join(" ")
+/// The first error of a CEL parse, on one line: `1:9: Syntax error: ...`.
+fn cel_error(e: &cel::ParseErrors) -> String {
+    match e.errors.first() {
+        Some(first) => {
+            let msg = first.msg.split_whitespace().collect::<Vec<_>>().join(" ");
+            format!("{}:{}: {msg}", first.pos.0, first.pos.1)
+        }
+        None => "does not parse".to_string(),
+    }
 }
 
 fn check_web(web: &WebMetric, args: &BTreeSet<&str>, path: &Path, errors: &mut Errors) {

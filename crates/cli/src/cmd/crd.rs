@@ -13,7 +13,10 @@ pub struct Args {}
 /// Prints the CRDs.
 pub fn run(_args: &Args) -> anyhow::Result<ExitCode> {
     let text = render()?;
-    std::io::stdout().lock().write_all(text.as_bytes()).context("writing the CRDs to stdout")?;
+    std::io::stdout()
+        .lock()
+        .write_all(text.as_bytes())
+        .context("writing the CRDs to stdout")?;
     Ok(ExitCode::SUCCESS)
 }
 

@@ -32,7 +32,10 @@ struct Checked {
 /// Checks the files and prints the result.
 pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
     let checked: Vec<Checked> = args.files.iter().map(read).collect();
-    let all: Vec<Document> = checked.iter().flat_map(|c| c.documents.iter().map(|(_, d)| d.clone())).collect();
+    let all: Vec<Document> = checked
+        .iter()
+        .flat_map(|c| c.documents.iter().map(|(_, d)| d.clone()))
+        .collect();
     let context = Context::of(&all);
     let mut failed = false;
     for file in &checked {
@@ -43,7 +46,12 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
             }
         }
         if lines.is_empty() {
-            println!("{}: ok ({} document{})", file.name, file.count, if file.count == 1 { "" } else { "s" });
+            println!(
+                "{}: ok ({} document{})",
+                file.name,
+                file.count,
+                if file.count == 1 { "" } else { "s" }
+            );
         } else {
             failed = true;
             for line in lines {
@@ -51,7 +59,11 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
             }
         }
     }
-    Ok(if failed { ExitCode::FAILURE } else { ExitCode::SUCCESS })
+    Ok(if failed {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    })
 }
 
 /// Reads and parses one file; never fails, errors are recorded.
@@ -62,7 +74,12 @@ fn read(path: &PathBuf) -> Checked {
     } else {
         std::fs::read_to_string(path)
     };
-    let mut checked = Checked { name, errors: Vec::new(), documents: Vec::new(), count: 0 };
+    let mut checked = Checked {
+        name,
+        errors: Vec::new(),
+        documents: Vec::new(),
+        count: 0,
+    };
     let text = match text {
         Ok(text) => text,
         Err(e) => {
