@@ -29,10 +29,11 @@ pub(crate) fn plan(cx: &Cx<'_>, d: &mut Draft, bg: &BlueGreenStrategy) -> Desire
     let state = d.st.blue_green.clone().unwrap_or_default();
 
     if state.switched_at.is_none() {
+        // At least one replica: a preview is judged and switched only once one is ready.
         let preview_want = bg
             .preview_replica_count
             .map_or(r, |p| u32::try_from(p).unwrap_or(0))
-            .min(r);
+            .clamp(r.min(1), r);
         let ready = cx.ready(&new);
         let preview_ready = ready >= preview_want.max(1);
         let preview = if preview_ready {

@@ -2,6 +2,7 @@
 //! exactly once: promote, promote --full, abort, retry, undo, pause, resume.
 //! A command that does not fit the current state is reported and ignored.
 
+use serin_api::canary::StepKind;
 use serin_api::status::AnalysisKind;
 use serin_api::{Command, CommandRequest};
 
@@ -87,9 +88,14 @@ fn carry_out(cx: &Cx<'_>, d: &mut Draft, command: &Command) -> Result<String, St
             let Some(paused_at) = d.st.user_paused_at.take() else {
                 return Err("not paused".into());
             };
-            // Time spent paused does not count toward a timed pause.
+            // Time spent paused does not count toward a timed pause, nor
+            // toward autoPromotionSeconds at the blue-green gate.
+            let paused_ms = cx.now.millis_since(paused_at);
             if let Some(started) = d.st.step_started_at {
-                d.st.step_started_at = Some(started.plus_millis(cx.now.millis_since(paused_at)));
+                d.st.step_started_at = Some(started.plus_millis(paused_ms));
+            }
+            if let Some(bg) = d.st.blue_green.as_mut().filter(|b| b.switched_at.is_none()) {
+                bg.gate_at = bg.gate_at.map(|at| at.plus_millis(paused_ms));
             }
             Ok("resumed".into())
         }
@@ -111,19 +117,26 @@ fn promote(cx: &Cx<'_>, d: &mut Draft, full: bool) -> Result<String, String> {
     }
     match strategy::shape(cx.spec) {
         Shape::Canary(c) => {
-            let n = i32::try_from(c.effective_steps().len()).unwrap_or(i32::MAX);
+            let steps = c.effective_steps();
+            let n = i32::try_from(steps.len()).unwrap_or(i32::MAX);
             let i = d.st.current_step_index.unwrap_or(0);
             if i >= n {
                 return Err("every step is done; promotion is under way".into());
             }
-            d.skip_run(
-                &run_name(&rev, attempt, AnalysisKind::Step, Some(i)),
-                AnalysisKind::Step,
-                Some(i),
-            );
+            // An inconclusive background verdict is the gate being held: skip
+            // it alone, not the current step as well.
             let background = run_name(&rev, attempt, AnalysisKind::Background, None);
             if d.run_verdict(cx, &background) == Some(serin_api::AnalysisPhase::Inconclusive) {
                 d.skip_run(&background, AnalysisKind::Background, None);
+                return Ok(format!("inconclusive analysis {background} skipped"));
+            }
+            let step = steps.get(usize::try_from(i).unwrap_or(0));
+            if step.is_some_and(|s| matches!(s.kind(), Some(StepKind::Analysis(_)))) {
+                d.skip_run(
+                    &run_name(&rev, attempt, AnalysisKind::Step, Some(i)),
+                    AnalysisKind::Step,
+                    Some(i),
+                );
             }
             d.st.current_step_index = Some(i + 1);
             d.st.step_started_at = Some(cx.now);
