@@ -6,7 +6,7 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use serin_api::document::{self, Document, DocumentError};
+use serin_api::document::{self, Document};
 use serin_api::validate::{self, Context};
 
 /// Arguments of `serin lint`.
@@ -94,15 +94,10 @@ fn read(path: &PathBuf) -> Checked {
             for (index, result) in each.into_iter().enumerate() {
                 match result {
                     Ok(doc) => checked.documents.push((index, doc)),
-                    Err(e) => checked.errors.push(describe(&e)),
+                    Err(e) => checked.errors.push(e.to_string()),
                 }
             }
         }
     }
     checked
-}
-
-/// An error of one document, as printed after the file name.
-fn describe(e: &DocumentError) -> String {
-    e.to_string()
 }
