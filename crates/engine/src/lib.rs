@@ -10,6 +10,7 @@ mod bluegreen;
 mod canary;
 mod commands;
 mod context;
+pub mod judge;
 pub mod observed;
 pub mod output;
 mod progress;
