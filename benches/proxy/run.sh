@@ -7,7 +7,9 @@
 # upstream in the "direct" run) gets CPU 0 alone with one worker thread;
 # wrk (1 thread) and the two upstreams share CPU 1.
 #
-# Usage: benches/proxy/run.sh            (env: DURATION=10 CONNS=64 ROUNDS=3)
+# Usage: benches/proxy/run.sh
+#   env: DURATION=10 CONNS=64 ROUNDS=3 TARGETS="direct serin haproxy nginx"
+#        SKIP_BUILD=1 (use an existing release build) QUIET_WAIT=180
 set -euo pipefail
 
 DURATION=${DURATION:-10}
@@ -59,8 +61,9 @@ wait_port() {
   return 1
 }
 
+declare -A SUT_PID
 taskset -c $LOAD_CPU "$UPSTREAM" $STABLE $CANARY --workers 1 & PIDS+=($!)
-taskset -c $SUT_CPU "$UPSTREAM" $DIRECT --workers 1 & PIDS+=($!)
+taskset -c $SUT_CPU "$UPSTREAM" $DIRECT --workers 1 & PIDS+=($!); SUT_PID[direct]=$!
 
 cat >"$WORK/serin.yaml" <<YAML
 admin: {enabled: false}
@@ -73,7 +76,7 @@ listeners:
         canary: {version: v2, endpoints: [$CANARY]}
       weights: {stable: 90, canary: 10}
 YAML
-taskset -c $SUT_CPU "$SERVE" "$WORK/serin.yaml" --workers 1 & PIDS+=($!)
+taskset -c $SUT_CPU "$SERVE" "$WORK/serin.yaml" --workers 1 & PIDS+=($!); SUT_PID[serin]=$!
 
 cat >"$WORK/haproxy.cfg" <<CFG
 global
@@ -94,7 +97,7 @@ backend be
   server stable $STABLE weight 90
   server canary $CANARY weight 10
 CFG
-taskset -c $SUT_CPU haproxy -db -f "$WORK/haproxy.cfg" & PIDS+=($!)
+taskset -c $SUT_CPU haproxy -db -f "$WORK/haproxy.cfg" & PIDS+=($!); SUT_PID[haproxy]=$!
 
 mkdir -p "$WORK/nginx"
 cat >"$WORK/nginx.conf" <<CFG
@@ -128,35 +131,70 @@ http {
   }
 }
 CFG
-taskset -c $SUT_CPU nginx -c "$WORK/nginx.conf" -p "$WORK/nginx" & PIDS+=($!)
+taskset -c $SUT_CPU nginx -c "$WORK/nginx.conf" -p "$WORK/nginx" & PIDS+=($!); SUT_PID[nginx]=$!
 
 for port in 19001 19002 19003 $SERIN_PORT $HAPROXY_PORT $NGINX_PORT; do wait_port $port; done
 
-# Prints "rps p99_ms" for one wrk run.
+# Waits (up to QUIET_WAIT seconds) until the machine is nearly idle, so that
+# another job's build does not land in one target's measurement only.
+idle_share() {
+  local a b
+  a=($(awk '/^cpu / {print $5 + $6, $2 + $3 + $4 + $5 + $6 + $7 + $8 + $9}' /proc/stat))
+  sleep 0.5
+  b=($(awk '/^cpu / {print $5 + $6, $2 + $3 + $4 + $5 + $6 + $7 + $8 + $9}' /proc/stat))
+  awk -v i=$((b[0] - a[0])) -v t=$((b[1] - a[1])) 'BEGIN {printf "%d", t ? 100 * i / t : 100}'
+}
+wait_quiet() {
+  local waited=0
+  while (( $(idle_share) < 90 )); do
+    if (( waited >= ${QUIET_WAIT:-180} )); then
+      echo "warning: machine still busy, measuring anyway" >&2
+      return
+    fi
+    waited=$((waited + 1))
+  done
+}
+
+# CPU ticks (user + system) used so far by a process and its children.
+cpu_ticks() {
+  local total=0 pid
+  for pid in "$1" $(pgrep -P "$1" || true); do
+    total=$((total + $(awk '{print $14 + $15}' "/proc/$pid/stat")))
+  done
+  echo "$total"
+}
+
+# Prints "rps p99_ms cpu_us_per_request" for one wrk run against $1 (a name).
 measure() {
-  local out
-  out=$(taskset -c $LOAD_CPU wrk -t1 -c"$CONNS" -d"${DURATION}s" --latency "http://127.0.0.1:$1/")
-  local rps p99
+  local out t0 t1
+  wait_quiet
+  t0=$(cpu_ticks "${SUT_PID[$1]}")
+  out=$(taskset -c $LOAD_CPU wrk -t1 -c"$CONNS" -d"${DURATION}s" --latency "http://127.0.0.1:${PORT[$1]}/")
+  t1=$(cpu_ticks "${SUT_PID[$1]}")
+  local rps p99 n cpu
   rps=$(awk '/^Requests\/sec:/ {print $2}' <<<"$out")
+  n=$(awk '/requests in/ {print $1}' <<<"$out")
+  cpu=$(awk -v t=$((t1 - t0)) -v hz="$(getconf CLK_TCK)" -v n="$n" 'BEGIN {printf "%.1f", t * 1e6 / hz / n}')
   p99=$(awk '$1 == "99%" {v=$2; if (v ~ /us$/) {sub(/us$/,"",v); v=v/1000} else if (v ~ /ms$/) {sub(/ms$/,"",v)} else if (v ~ /s$/) {sub(/s$/,"",v); v=v*1000}; print v}' <<<"$out")
   if grep -q "Non-2xx\|Socket errors" <<<"$out"; then
     echo "warning: errors on port $1: $(grep -E 'Non-2xx|Socket errors' <<<"$out")" >&2
   fi
-  echo "$rps $p99"
+  echo "$rps $p99 $cpu"
 }
 
-declare -A RPS P99
-names=(direct serin haproxy nginx)
+declare -A RPS P99 CPU
+read -r -a names <<<"${TARGETS:-direct serin haproxy nginx}"
 declare -A PORT=([direct]=19003 [serin]=$SERIN_PORT [haproxy]=$HAPROXY_PORT [nginx]=$NGINX_PORT)
 for name in "${names[@]}"; do
   taskset -c $LOAD_CPU wrk -t1 -c"$CONNS" -d2s "http://127.0.0.1:${PORT[$name]}/" >/dev/null
 done
 for round in $(seq 1 "$ROUNDS"); do
   for name in "${names[@]}"; do
-    read -r rps p99 < <(measure "${PORT[$name]}")
-    echo "round $round $name: $rps req/s, p99 $p99 ms" >&2
+    read -r rps p99 cpu < <(measure "$name")
+    echo "round $round $name: $rps req/s, p99 $p99 ms, $cpu CPU µs/request" >&2
     RPS[$name]="${RPS[$name]:-} $rps"
     P99[$name]="${P99[$name]:-} $p99"
+    CPU[$name]="${CPU[$name]:-} $cpu"
   done
 done
 
@@ -167,18 +205,20 @@ echo "machine: $(nproc) cores, $(awk -F: '/model name/ {print $2; exit}' /proc/c
 echo "versions: $(haproxy -v | head -1 | awk '{print "HAProxy", $3}'), $(nginx -v 2>&1 | sed 's/.*\///;s/^/nginx /'), $(wrk -v 2>&1 | head -1 | awk '{print "wrk", $2}')"
 echo "load: wrk -t1 -c$CONNS -d${DURATION}s --latency, median of $ROUNDS rounds; system under test pinned to CPU $SUT_CPU, wrk + upstreams to CPU $LOAD_CPU"
 echo
-echo "| target | requests/s | p99 latency (ms) |"
-echo "|---|---:|---:|"
-declare -A RM PM
+echo "| target | requests/s | p99 latency (ms) | CPU µs per request (system under test) |"
+echo "|---|---:|---:|---:|"
+declare -A RM PM CM
 for name in "${names[@]}"; do
   RM[$name]=$(median <<<"${RPS[$name]}")
   PM[$name]=$(median <<<"${P99[$name]}")
-  echo "| $name | ${RM[$name]} | ${PM[$name]} |"
+  CM[$name]=$(median <<<"${CPU[$name]}")
+  echo "| $name | ${RM[$name]} | ${PM[$name]} | ${CM[$name]} |"
 done
 echo
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.2f", a / b}'; }
-echo "| ratio | requests/s | p99 |"
-echo "|---|---:|---:|"
+echo "| ratio | requests/s | p99 | CPU per request |"
+echo "|---|---:|---:|---:|"
 for other in haproxy nginx direct; do
-  echo "| serin / $other | $(ratio "${RM[serin]}" "${RM[$other]}") | $(ratio "${PM[serin]}" "${PM[$other]}") |"
+  [[ -n "${RM[$other]:-}" && -n "${RM[serin]:-}" ]] || continue
+  echo "| serin / $other | $(ratio "${RM[serin]}" "${RM[$other]}") | $(ratio "${PM[serin]}" "${PM[$other]}") | $(ratio "${CM[serin]}" "${CM[$other]}") |"
 done

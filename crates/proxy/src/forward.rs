@@ -22,13 +22,15 @@ use crate::mirror;
 use crate::table::UpstreamProtocol;
 
 /// Headers that describe one connection and are never forwarded.
-const HOP_BY_HOP: [header::HeaderName; 6] = [
+const HOP_BY_HOP: [header::HeaderName; 8] = [
     header::CONNECTION,
     header::TE,
     header::TRAILER,
     header::TRANSFER_ENCODING,
     header::UPGRADE,
     header::PROXY_AUTHENTICATE,
+    header::HeaderName::from_static("keep-alive"),
+    header::HeaderName::from_static("proxy-connection"),
 ];
 
 /// Serves one client request.
@@ -167,15 +169,7 @@ fn strip_hop_by_hop(headers: &mut HeaderMap) {
         }
     }
     for h in &HOP_BY_HOP {
-        if headers.contains_key(h) {
-            headers.remove(h);
-        }
-    }
-    if headers.contains_key("keep-alive") {
-        headers.remove("keep-alive");
-    }
-    if headers.contains_key("proxy-connection") {
-        headers.remove("proxy-connection");
+        headers.remove(h);
     }
 }
 

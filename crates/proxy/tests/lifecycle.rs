@@ -244,10 +244,23 @@ async fn no_request_fails_while_weights_change_1000_times_under_64_busy_connecti
             .await;
         }
     };
+    let admin: hyper_util::client::legacy::Client<_, http_body_util::Full<Bytes>> =
+        hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new())
+            .build_http();
     let mut changes = 0;
     for i in 0..1_000u32 {
         let canary = (i * 37 + 11) % 101;
-        p.proxy.set_weights("web", 100 - canary, canary).unwrap();
+        if i % 10 == 0 {
+            // Every tenth change goes through the admin API, as an operator's would.
+            let body = format!(r#"{{"stable":{},"canary":{canary}}}"#, 100 - canary);
+            let req = Request::put(format!("http://{}/listeners/web/weights", p.admin))
+                .body(http_body_util::Full::new(Bytes::from(body)))
+                .unwrap();
+            let resp = admin.request(req).await.unwrap();
+            assert_eq!(resp.status(), StatusCode::OK);
+        } else {
+            p.proxy.set_weights("web", 100 - canary, canary).unwrap();
+        }
         changes += 1;
         progress(ok.load(Ordering::Relaxed) + 3).await;
     }
