@@ -7,10 +7,12 @@ use std::net::IpAddr;
 use std::sync::Arc;
 use std::time::Instant;
 
+use bytes::Bytes;
 use http::header::{self, HeaderMap, HeaderValue};
 use http::uri::{PathAndQuery, Scheme};
 use http::{Request, Response, StatusCode, Uri, Version};
-use http_body_util::Either;
+use http_body::Body;
+use http_body_util::{Either, Full};
 use hyper::body::Incoming;
 
 use crate::arm::Arm;
@@ -62,7 +64,7 @@ pub(crate) async fn handle(
     } else {
         Either::Left(body)
     };
-    let endpoint = target.endpoints.pick().clone();
+    let mut endpoint = target.endpoints.pick().clone();
     prepare_upstream(
         &mut parts.headers,
         &mut parts.uri,
@@ -70,8 +72,46 @@ pub(crate) async fn handle(
         &endpoint.authority,
         target.protocol,
     );
-    let upstream = Request::from_parts(parts, body);
-    match shared.clients.get(target.protocol).request(upstream).await {
+    // A request with no body that failed to connect was never sent, so it is
+    // safe to send to another endpoint of the arm; keep what that takes.
+    let retry = (target.endpoints.endpoints.len() > 1 && body.is_end_stream()).then(|| {
+        (
+            parts.method.clone(),
+            parts.uri.clone(),
+            parts.headers.clone(),
+        )
+    });
+    let version = parts.version;
+    let client = shared.clients.get(target.protocol);
+    let mut result = client.request(Request::from_parts(parts, body)).await;
+    if let (Err(e), Some((method, mut uri, headers))) = (&result, retry)
+        && e.is_connect()
+    {
+        endpoint.report_failure(&target.passive);
+        tracing::debug!(endpoint = %endpoint.authority, error = %e, "connect failed; trying another endpoint");
+        let failed = endpoint.authority.clone();
+        endpoint = (0..target.endpoints.endpoints.len())
+            .map(|_| target.endpoints.pick())
+            .find(|e| e.authority != failed)
+            .unwrap_or_else(|| target.endpoints.pick())
+            .clone();
+        let mut again = Request::new(Either::Right(Full::new(Bytes::new())));
+        let mut headers = headers;
+        let mut version_again = version;
+        prepare_upstream(
+            &mut headers,
+            &mut uri,
+            &mut version_again,
+            &endpoint.authority,
+            target.protocol,
+        );
+        *again.method_mut() = method;
+        *again.uri_mut() = uri;
+        *again.version_mut() = version_again;
+        *again.headers_mut() = headers;
+        result = client.request(again).await;
+    }
+    match result {
         Ok(resp) => {
             let status = resp.status();
             if status.is_server_error() && target.passive.count_5xx {

@@ -12,7 +12,7 @@ use serin_proxy::{HealthCheckSpec, PassiveHealthSpec, RoutingTable};
 use support::{TestProxy, Upstream, client, eventually, get};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_dead_endpoint_is_ejected_after_consecutive_failures_and_recovers_after_the_ejection() {
+async fn a_dead_endpoint_is_ejected_without_failing_requests_and_recovers_after_the_ejection() {
     let a = Upstream::start("a").await;
     let b = Upstream::start("b").await;
     let mut table = RoutingTable::split(
