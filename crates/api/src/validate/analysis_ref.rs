@@ -1,9 +1,10 @@
 //! Rules of a Rollout's requests for analysis: at least one template, each
 //! reference names a template present in the input (when the input holds
-//! templates of that scope), and each argument has a value or a `valueFrom`.
+//! templates of that scope) and is given the arguments it requires, and each
+//! argument has a value or a `valueFrom`.
 
 use super::common::check_exactly_one;
-use super::{Context, Errors, Path};
+use super::{Context, Errors, KnownTemplate, Path};
 use crate::analysis_ref::{AnalysisRunArgument, AnalysisTemplateRef};
 
 /// The templates and arguments of one analysis request.
@@ -20,8 +21,27 @@ pub(crate) fn check(
             "is empty; name at least one template",
         );
     }
+    let given: Vec<&str> = args.iter().map(|a| a.name.as_str()).collect();
     for (i, template) in templates.iter().enumerate() {
-        check_template_ref(template, context, &path.field("templates").index(i), errors);
+        let Some(known) =
+            check_template_ref(template, context, &path.field("templates").index(i), errors)
+        else {
+            continue;
+        };
+        for required in known
+            .required_args
+            .iter()
+            .filter(|r| !given.contains(&r.as_str()))
+        {
+            errors.push(
+                &path.field("args"),
+                format!(
+                    "has no '{required}', which {} '{}' requires",
+                    scope(template),
+                    known.name
+                ),
+            );
+        }
     }
     for (i, arg) in args.iter().enumerate() {
         let arg_path = path.field("args").index(i);
@@ -35,42 +55,47 @@ pub(crate) fn check(
     }
 }
 
-fn check_template_ref(
+/// The kind a reference points at.
+fn scope(template: &AnalysisTemplateRef) -> &'static str {
+    if template.cluster_scope {
+        "ClusterAnalysisTemplate"
+    } else {
+        "AnalysisTemplate"
+    }
+}
+
+/// Checks one reference; the template it names when that template is in the input.
+fn check_template_ref<'c>(
     template: &AnalysisTemplateRef,
-    context: &Context,
+    context: &'c Context,
     path: &Path,
     errors: &mut Errors,
-) {
+) -> Option<&'c KnownTemplate> {
     let name_path = path.field("templateName");
     let name = template.template_name.as_str();
     if name.is_empty() {
         errors.push(&name_path, "is empty");
-        return;
+        return None;
     }
-    if template.cluster_scope {
-        if let Some(known) = &context.cluster_templates
-            && !known.iter().any(|n| n == name)
-        {
-            errors.push(
-                &name_path,
-                format!(
-                    "ClusterAnalysisTemplate '{name}' is not in the input (it has: {})",
-                    known.join(", ")
-                ),
-            );
-        }
-    } else if let Some(known) = &context.templates
-        && !known.iter().any(|(_, n)| n == name)
-    {
-        let names: Vec<&str> = known.iter().map(|(_, n)| n.as_str()).collect();
+    let known = if template.cluster_scope {
+        &context.cluster_templates
+    } else {
+        &context.templates
+    };
+    let known = known.as_ref()?;
+    let found = known.iter().find(|t| t.name == name);
+    if found.is_none() {
+        let names: Vec<&str> = known.iter().map(|t| t.name.as_str()).collect();
         errors.push(
             &name_path,
             format!(
-                "AnalysisTemplate '{name}' is not in the input (it has: {})",
+                "{} '{name}' is not in the input (it has: {})",
+                scope(template),
                 names.join(", ")
             ),
         );
     }
+    found
 }
 
 fn check_argument(arg: &AnalysisRunArgument, path: &Path, errors: &mut Errors) {

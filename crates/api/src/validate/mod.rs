@@ -20,6 +20,9 @@ use std::fmt;
 
 pub use path::Path;
 
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
+
+use crate::analysis::Argument;
 use crate::document::Document;
 use crate::{AnalysisRun, AnalysisTemplate, ClusterAnalysisTemplate, Rollout};
 
@@ -46,12 +49,35 @@ impl std::error::Error for FieldError {}
 /// What a document may refer to in the rest of the input.
 #[derive(Clone, Debug, Default)]
 pub struct Context {
-    /// `(namespace, name)` of each AnalysisTemplate in the input, or `None`
-    /// when the input holds none (references are then not checked).
-    templates: Option<Vec<(Option<String>, String)>>,
-    /// Names of the ClusterAnalysisTemplates in the input, or `None` when the
-    /// input holds none.
-    cluster_templates: Option<Vec<String>>,
+    /// The AnalysisTemplates in the input, or `None` when the input holds
+    /// none (references are then not checked).
+    templates: Option<Vec<KnownTemplate>>,
+    /// The ClusterAnalysisTemplates in the input, or `None` when the input
+    /// holds none.
+    cluster_templates: Option<Vec<KnownTemplate>>,
+}
+
+/// A template present in the input, as far as references to it care.
+#[derive(Clone, Debug)]
+struct KnownTemplate {
+    /// `metadata.name`.
+    name: String,
+    /// The arguments it declares without a default value: a Rollout must
+    /// give them.
+    required_args: Vec<String>,
+}
+
+impl KnownTemplate {
+    fn new(meta: &ObjectMeta, args: &[Argument]) -> Self {
+        Self {
+            name: meta.name.clone().unwrap_or_default(),
+            required_args: args
+                .iter()
+                .filter(|a| a.value.is_none())
+                .map(|a| a.name.clone())
+                .collect(),
+        }
+    }
 }
 
 impl Context {
@@ -67,12 +93,11 @@ impl Context {
         let mut cluster = Vec::new();
         for doc in docs {
             match doc {
-                Document::AnalysisTemplate(t) => templates.push((
-                    t.metadata.namespace.clone(),
-                    t.metadata.name.clone().unwrap_or_default(),
-                )),
+                Document::AnalysisTemplate(t) => {
+                    templates.push(KnownTemplate::new(&t.metadata, &t.spec.args))
+                }
                 Document::ClusterAnalysisTemplate(t) => {
-                    cluster.push(t.metadata.name.clone().unwrap_or_default())
+                    cluster.push(KnownTemplate::new(&t.metadata, &t.spec.args))
                 }
                 Document::Rollout(_) | Document::AnalysisRun(_) => {}
             }
