@@ -68,6 +68,9 @@ pub(crate) fn plan(cx: &Cx<'_>, d: &mut Draft, c: &CanaryStrategy) -> Desired {
         }
     }
     d.st.current_step_index = Some(i);
+    if paused {
+        keep_step_run(cx, d, &steps, i, &mut runs);
+    }
     if let Some(bg) = background.filter(|bg| background_active(bg, i, n)) {
         let (run, gate) = judge(cx, d, AnalysisKind::Background, None, &bg.as_analysis());
         if let Gate::Abort(why) = gate {
@@ -127,6 +130,24 @@ fn promote(cx: &Cx<'_>, d: &mut Draft) -> Desired {
         format!("{new} is stable (was {old})"),
     );
     steady(cx, d)
+}
+
+/// A pause holds the current step's analysis run as it is (it is not
+/// stopped); its verdict is judged once the rollout goes on.
+fn keep_step_run(cx: &Cx<'_>, d: &Draft, steps: &[CanaryStep], i: i32, runs: &mut Vec<WantedRun>) {
+    let step = usize::try_from(i).ok().and_then(|i| steps.get(i));
+    let Some(StepKind::Analysis(analysis)) = step.and_then(CanaryStep::kind) else {
+        return;
+    };
+    let name = run_name(&d.current(), d.st.attempt, AnalysisKind::Step, Some(i));
+    if cx.obs.analysis_runs.contains_key(&name) {
+        runs.push(WantedRun {
+            name,
+            kind: AnalysisKind::Step,
+            step: Some(i),
+            analysis: analysis.clone(),
+        });
+    }
 }
 
 fn background_active(bg: &BackgroundAnalysis, i: i32, n: i32) -> bool {

@@ -76,7 +76,7 @@ fn decide(cx: &Cx<'_>, d: &mut Draft) -> Desired {
         );
     }
     match strategy::shape(cx.spec) {
-        Shape::Canary(c) => canary::plan(cx, d, &c),
+        Shape::Canary(c) => canary::plan(cx, d, c),
         Shape::BlueGreen(bg) => bluegreen::plan(cx, d, bg),
     }
 }

@@ -6,7 +6,7 @@
 
 use serin_api::AnalysisPhase;
 
-use crate::context::{Cx, Desired, Draft, Wait};
+use crate::context::{Cx, Desired, Draft, Wait, WantedRun};
 use crate::output::Action;
 use crate::strategy;
 
@@ -23,9 +23,12 @@ pub(crate) fn actions(cx: &Cx<'_>, d: &mut Draft, desired: &Desired) {
     }
     d.st.traffic = desired.traffic.clone();
 
+    // A run a person promoted past is no longer wanted: stopped, never started.
+    let skipped = |name: &str| d.st.analysis.iter().any(|a| a.name == name && a.skipped);
+    let wanted: Vec<&WantedRun> = desired.runs.iter().filter(|w| !skipped(&w.name)).collect();
     for (name, run) in &cx.obs.analysis_runs {
         let running = matches!(run.phase, AnalysisPhase::Pending | AnalysisPhase::Running);
-        if running && !desired.runs.iter().any(|w| &w.name == name) {
+        if running && !wanted.iter().any(|w| &w.name == name) {
             d.actions.push(Action::StopAnalysis { name: name.clone() });
         }
     }
@@ -40,7 +43,7 @@ pub(crate) fn actions(cx: &Cx<'_>, d: &mut Draft, desired: &Desired) {
     }
     retire(cx, d, desired);
 
-    for run in &desired.runs {
+    for run in wanted {
         if !cx.obs.analysis_runs.contains_key(&run.name) {
             d.actions.push(Action::StartAnalysis {
                 name: run.name.clone(),

@@ -2,22 +2,27 @@
 //! which strategy, its delays, where its steps start and end, and whether a
 //! router splits traffic by weight or replicas do.
 
+use std::sync::LazyLock;
+
 use serin_api::RolloutSpec;
 use serin_api::bluegreen::BlueGreenStrategy;
 use serin_api::canary::CanaryStrategy;
 
 /// The strategy of a spec. A spec with neither is planned as a canary with no steps.
 pub(crate) enum Shape<'a> {
-    Canary(std::borrow::Cow<'a, CanaryStrategy>),
+    Canary(&'a CanaryStrategy),
     BlueGreen(&'a BlueGreenStrategy),
 }
+
+/// The canary of a spec that names no strategy.
+static NO_STEPS: LazyLock<CanaryStrategy> = LazyLock::new(CanaryStrategy::default);
 
 /// The strategy of `spec`.
 pub(crate) fn shape(spec: &RolloutSpec) -> Shape<'_> {
     match (&spec.strategy.blue_green, &spec.strategy.canary) {
         (Some(bg), None) => Shape::BlueGreen(bg),
-        (_, Some(c)) => Shape::Canary(std::borrow::Cow::Borrowed(c)),
-        (None, None) => Shape::Canary(std::borrow::Cow::Owned(CanaryStrategy::default())),
+        (_, Some(c)) => Shape::Canary(c),
+        (None, None) => Shape::Canary(&NO_STEPS),
     }
 }
 

@@ -149,13 +149,13 @@ fn run_case(path: &Path) -> Vec<String> {
     if let Some(status) = &case.expect.status {
         subset(status, &actual["status"], "status", &mut errors);
     }
-    if let Some(requeue) = case.expect.requeue_after_ms {
-        if planned.requeue_after_ms != requeue {
-            errors.push(format!(
-                "requeueAfterMs: {:?}, expected {requeue:?}",
-                planned.requeue_after_ms
-            ));
-        }
+    if let Some(requeue) = case.expect.requeue_after_ms
+        && planned.requeue_after_ms != requeue
+    {
+        errors.push(format!(
+            "requeueAfterMs: {:?}, expected {requeue:?}",
+            planned.requeue_after_ms
+        ));
     }
     // A second pass over the same observation, with the status written back,
     // changes nothing.
