@@ -177,7 +177,7 @@ fn step_gate(
                 Gate::Hold
             }
             Some(duration) => {
-                let started = d.st.step_started_at.unwrap_or(cx.now);
+                let started = *d.st.step_started_at.get_or_insert(cx.now);
                 let end = started.plus_millis(duration.millis_or(0));
                 if cx.now >= end {
                     return Gate::Pass;
