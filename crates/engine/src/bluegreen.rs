@@ -154,6 +154,14 @@ pub(crate) fn plan(cx: &Cx<'_>, d: &mut Draft, bg: &BlueGreenStrategy) -> Desire
             }
         }
     }
+    if user_paused {
+        // Not promoted while paused: the old version stays up to switch back to.
+        return Desired {
+            replicas: both,
+            traffic,
+            runs,
+        };
+    }
     d.st.stable_revision = Some(new.clone());
     d.st.promote_full = false;
     d.schedule_scale_down(
