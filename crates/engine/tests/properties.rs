@@ -138,10 +138,10 @@ impl World {
                     });
             }
             Action::StopAnalysis { name } => {
-                if let Some(run) = self.obs.analysis_runs.get_mut(name) {
-                    if !run.phase.is_terminal() {
-                        run.phase = AnalysisPhase::Successful;
-                    }
+                if let Some(run) = self.obs.analysis_runs.get_mut(name)
+                    && !run.phase.is_terminal()
+                {
+                    run.phase = AnalysisPhase::Successful;
                 }
             }
             Action::SetDesiredRevision { revision } => self.obs.desired_revision = revision.clone(),
@@ -225,10 +225,10 @@ fn checked_plan(world: &World) -> Result<Plan, TestCaseError> {
     // The step index never goes backwards except for a new revision or a retry.
     let same_release =
         before.current_revision == p.status.current_revision && before.attempt == p.status.attempt;
-    if same_release {
-        if let (Some(b), Some(a)) = (before.current_step_index, p.status.current_step_index) {
-            prop_assert!(a >= b, "step went back from {b} to {a}");
-        }
+    if same_release
+        && let (Some(b), Some(a)) = (before.current_step_index, p.status.current_step_index)
+    {
+        prop_assert!(a >= b, "step went back from {b} to {a}");
     }
 
     // Applying the same observation twice changes nothing the second time.
