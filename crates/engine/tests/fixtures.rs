@@ -4,8 +4,9 @@
 //!
 //! `expect.actions` is compared exactly (order included); `expect.status` is
 //! a subset: every field it names must equal the planned status's field,
-//! lists element by element. `expect.absentActions` lists action kinds that
-//! must not appear.
+//! lists element by element, and `null` asks for an absent field.
+//! `expect.absentActions` lists action kinds that must not appear.
+//! `expect.requeueAfterMs` is the timer asked for, `null` for none.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -44,8 +45,14 @@ struct Expect {
     absent_actions: Vec<String>,
     #[serde(default)]
     status: Option<Value>,
-    #[serde(default)]
+    /// A number, or `null` for "no timer": absent means not checked.
+    #[serde(default, deserialize_with = "present")]
     requeue_after_ms: Option<Option<u64>>,
+}
+
+/// A field that is present, even as `null`.
+fn present<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Option<u64>>, D::Error> {
+    Option::<u64>::deserialize(d).map(Some)
 }
 
 fn fixtures_dir() -> PathBuf {
