@@ -211,13 +211,68 @@ pub fn from_value(index: usize, value: Value) -> Result<Document, DocumentError>
             ),
         ));
     }
+    // Kubernetes' own types (metadata, the pod template) ignore unknown
+    // fields; keep what was written to find the ones they dropped.
+    let metadata = map.get("metadata").cloned();
+    let template = map.get("spec").and_then(|s| s.get("template")).cloned();
     let typed = match kind.as_str() {
         "Rollout" => typed(value).map(Document::Rollout),
         "AnalysisTemplate" => typed(value).map(Document::AnalysisTemplate),
         "ClusterAnalysisTemplate" => typed(value).map(Document::ClusterAnalysisTemplate),
         _ => typed(value).map(Document::AnalysisRun),
     };
-    typed.map_err(|(path, message)| structure(path, message))
+    let doc = typed.map_err(|(path, message)| structure(path, message))?;
+    let (meta_out, template_out) = kubernetes_parts(&doc);
+    let dropped = [
+        ("metadata", metadata, meta_out),
+        ("spec.template", template, template_out),
+    ]
+    .into_iter()
+    .find_map(|(path, written, read)| first_dropped_field(written.as_ref()?, &read?, path));
+    match dropped {
+        Some((path, field)) => Err(structure(path, format!("unknown field `{field}`"))),
+        None => Ok(doc),
+    }
+}
+
+/// `metadata` and (for a Rollout) `spec.template` of `doc`, as JSON.
+fn kubernetes_parts(doc: &Document) -> (Option<Value>, Option<Value>) {
+    let (meta, template) = match doc {
+        Document::Rollout(r) => (
+            &r.metadata,
+            r.spec
+                .template
+                .as_ref()
+                .and_then(|t| serde_json::to_value(t).ok()),
+        ),
+        Document::AnalysisTemplate(t) => (&t.metadata, None),
+        Document::ClusterAnalysisTemplate(t) => (&t.metadata, None),
+        Document::AnalysisRun(r) => (&r.metadata, None),
+    };
+    (serde_json::to_value(meta).ok(), template)
+}
+
+/// The path and name of the first field of `written` that is missing from
+/// `read` (the same object after a round trip through its type): a field
+/// the type does not know and silently dropped. Null fields are skipped.
+fn first_dropped_field(written: &Value, read: &Value, path: &str) -> Option<(String, String)> {
+    match (written, read) {
+        (Value::Object(w), Value::Object(r)) => {
+            w.iter().filter(|(_, v)| !v.is_null()).find_map(|(k, v)| {
+                let child = format!("{path}.{k}");
+                match r.get(k) {
+                    None => Some((child, k.clone())),
+                    Some(rv) => first_dropped_field(v, rv, &child),
+                }
+            })
+        }
+        (Value::Array(w), Value::Array(r)) if w.len() == r.len() => w
+            .iter()
+            .zip(r)
+            .enumerate()
+            .find_map(|(i, (v, rv))| first_dropped_field(v, rv, &format!("{path}[{i}]"))),
+        _ => None,
+    }
 }
 
 /// The first line of a (multi-line, annotated) parser error, without its
@@ -302,6 +357,40 @@ spec:
             missing.to_string(),
             "document 1: apiVersion: is required (a string)"
         );
+    }
+
+    #[test]
+    fn unknown_fields_of_kubernetes_types_are_reported() {
+        let template = "apiVersion: serin.dev/v1alpha1
+kind: Rollout
+metadata: {name: web, labels: {app: web}, annotations: null}
+spec:
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web}}
+    spec:
+      containers:
+        - name: web
+          image: web:1
+          resources: {limits: {cpu: 1}}
+        - name: sidecar
+          imagee: proxy:1
+  strategy: {canary: {}}
+";
+        let err = parse(template).unwrap_err().to_string();
+        assert_eq!(
+            err,
+            "Rollout/web: spec.template.spec.containers[1].imagee: unknown field `imagee`"
+        );
+        let meta = parse(&template.replace(
+            "labels: {app: web}, annotations",
+            "lables: {app: web}, annotations",
+        ));
+        assert_eq!(
+            meta.unwrap_err().to_string(),
+            "Rollout/web: metadata.lables: unknown field `lables`"
+        );
+        assert!(parse(&template.replace("imagee", "image")).is_ok());
     }
 
     #[test]
