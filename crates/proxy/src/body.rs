@@ -1,6 +1,7 @@
 //! Body types: what is sent upstream (the client's stream, or a buffered copy
 //! when mirroring) and what is sent to the client (the upstream's stream, or
-//! a short error), the latter holding the request's in-flight count.
+//! a short error), the latter holding the request's in-flight count and the
+//! lease of its upstream connection until the body has been sent.
 
 use std::pin::Pin;
 use std::task::{Context, Poll};
@@ -11,6 +12,7 @@ use http_body_util::{Either, Full};
 use hyper::body::Incoming;
 use pin_project_lite::pin_project;
 
+use crate::client::Lease;
 use crate::inflight::InFlightGuard;
 
 /// A request body sent to an upstream.
@@ -26,16 +28,28 @@ pin_project! {
         #[pin]
         inner: Either<Incoming, Full<Bytes>>,
         guard: Option<InFlightGuard>,
+        lease: Option<Lease>,
     }
 }
 
 impl ProxyBody {
-    /// Streams an upstream response; the request stays in flight until done.
-    pub(crate) fn upstream(body: Incoming, guard: InFlightGuard) -> ProxyBody {
-        ProxyBody {
+    /// Streams an upstream response; the request stays in flight, and the
+    /// upstream connection leased, until the body has been read to the end.
+    pub(crate) fn upstream(
+        body: Incoming,
+        guard: InFlightGuard,
+        lease: Option<Lease>,
+    ) -> ProxyBody {
+        let mut this = ProxyBody {
             inner: Either::Left(body),
             guard: Some(guard),
+            lease,
+        };
+        // hyper does not poll a body that says it is already complete.
+        if this.inner.is_end_stream() {
+            this.finish();
         }
+        this
     }
 
     /// A fixed body produced by the proxy itself.
@@ -43,7 +57,19 @@ impl ProxyBody {
         ProxyBody {
             inner: Either::Right(Full::new(text.into())),
             guard: None,
+            lease: None,
         }
+    }
+
+    fn finish(&mut self) {
+        finish(&mut self.guard, &mut self.lease);
+    }
+}
+
+fn finish(guard: &mut Option<InFlightGuard>, lease: &mut Option<Lease>) {
+    guard.take();
+    if let Some(lease) = lease.take() {
+        lease.release();
     }
 }
 
@@ -55,10 +81,20 @@ impl Body for ProxyBody {
         self: Pin<&mut Self>,
         cx: &mut Context<'_>,
     ) -> Poll<Option<Result<Frame<Bytes>, BoxError>>> {
-        let this = self.project();
-        let frame = this.inner.poll_frame(cx);
-        if let Poll::Ready(None | Some(Err(_))) = &frame {
-            this.guard.take();
+        let mut this = self.project();
+        let frame = this.inner.as_mut().poll_frame(cx);
+        match &frame {
+            // The whole body was read: the connection can serve another request.
+            Poll::Ready(None) => finish(this.guard, this.lease),
+            Poll::Ready(Some(Ok(_))) if this.inner.is_end_stream() => {
+                finish(this.guard, this.lease)
+            }
+            // A broken body: the connection is not reused.
+            Poll::Ready(Some(Err(_))) => {
+                this.guard.take();
+                this.lease.take();
+            }
+            _ => {}
         }
         frame
     }

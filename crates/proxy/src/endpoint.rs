@@ -1,6 +1,7 @@
 //! Upstream endpoints and their health: passive ejection after consecutive
 //! failures, the flag set by active checks, and round-robin selection that
-//! skips unhealthy endpoints. All state is atomics; nothing locks per request.
+//! skips unhealthy endpoints. Health is atomics; the only lock is the
+//! endpoint's idle-connection stack, held for a push or a pop.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, AtomicUsize, Ordering};
@@ -10,6 +11,7 @@ use std::time::Instant;
 use http::uri::Authority;
 use serde::Serialize;
 
+use crate::client::IdlePool;
 use crate::table::PassiveHealthSpec;
 
 /// Milliseconds since the first call in this process: a cheap monotonic clock.
@@ -26,6 +28,8 @@ pub(crate) struct Endpoint {
     failures: AtomicU32,
     ejected_until_ms: AtomicU64,
     ready: AtomicBool,
+    /// Idle HTTP/1.1 connections to this endpoint.
+    pub(crate) idle: IdlePool,
 }
 
 impl Endpoint {
@@ -35,6 +39,7 @@ impl Endpoint {
             failures: AtomicU32::new(0),
             ejected_until_ms: AtomicU64::new(0),
             ready: AtomicBool::new(true),
+            idle: IdlePool::default(),
         }
     }
 

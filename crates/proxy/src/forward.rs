@@ -9,7 +9,7 @@ use std::time::Instant;
 
 use bytes::Bytes;
 use http::header::{self, HeaderMap, HeaderValue};
-use http::uri::{PathAndQuery, Scheme};
+use http::uri::{Authority, PathAndQuery, Scheme};
 use http::{Request, Response, StatusCode, Uri, Version};
 use http_body::Body;
 use http_body_util::{Either, Full};
@@ -17,6 +17,7 @@ use hyper::body::Incoming;
 
 use crate::arm::Arm;
 use crate::body::ProxyBody;
+use crate::client::SendError;
 use crate::decide::{Decision, Draw, RequestFacts, decide};
 use crate::inflight::InFlightGuard;
 use crate::listener::{Active, ListenerShared};
@@ -82,11 +83,11 @@ pub(crate) async fn handle(
         )
     });
     let version = parts.version;
-    let client = shared.clients.get(target.protocol);
-    let mut result = client.request(Request::from_parts(parts, body)).await;
-    if let (Err(e), Some((method, mut uri, headers))) = (&result, retry)
-        && e.is_connect()
-    {
+    let mut result = shared
+        .clients
+        .send(&endpoint, target.protocol, Request::from_parts(parts, body))
+        .await;
+    if let (Err(SendError::Connect(e)), Some((method, uri, headers))) = (&result, retry) {
         endpoint.report_failure(&target.passive);
         tracing::debug!(endpoint = %endpoint.authority, error = %e, "connect failed; trying another endpoint");
         let failed = endpoint.authority.clone();
@@ -96,23 +97,25 @@ pub(crate) async fn handle(
             .unwrap_or_else(|| target.endpoints.pick())
             .clone();
         let mut again = Request::new(Either::Right(Full::new(Bytes::new())));
-        let mut headers = headers;
-        let mut version_again = version;
+        *again.method_mut() = method;
+        *again.uri_mut() = uri;
+        *again.version_mut() = version;
+        *again.headers_mut() = headers;
+        let (mut head, empty) = again.into_parts();
         prepare_upstream(
-            &mut headers,
-            &mut uri,
-            &mut version_again,
+            &mut head.headers,
+            &mut head.uri,
+            &mut head.version,
             &endpoint.authority,
             target.protocol,
         );
-        *again.method_mut() = method;
-        *again.uri_mut() = uri;
-        *again.version_mut() = version_again;
-        *again.headers_mut() = headers;
-        result = client.request(again).await;
+        result = shared
+            .clients
+            .send(&endpoint, target.protocol, Request::from_parts(head, empty))
+            .await;
     }
     match result {
-        Ok(resp) => {
+        Ok((resp, lease)) => {
             let status = resp.status();
             if status.is_server_error() && target.passive.count_5xx {
                 endpoint.report_failure(&target.passive);
@@ -126,7 +129,7 @@ pub(crate) async fn handle(
             set_sticky_cookie(&active, &decision, &mut parts.headers);
             Ok(Response::from_parts(
                 parts,
-                ProxyBody::upstream(body, guard),
+                ProxyBody::upstream(body, guard, lease),
             ))
         }
         Err(e) => {
@@ -164,35 +167,42 @@ fn route(
     None
 }
 
-/// Rewrites a client request into an upstream one.
+/// Rewrites a client request into an upstream one: keeps the client's host,
+/// drops hop-by-hop headers, and sets the URI form and version the upstream
+/// protocol needs (origin-form for HTTP/1.1, absolute for h2c).
 pub(crate) fn prepare_upstream(
     headers: &mut HeaderMap,
     uri: &mut Uri,
     version: &mut Version,
-    authority: &http::uri::Authority,
+    authority: &Authority,
     protocol: UpstreamProtocol,
 ) {
-    if !headers.contains_key(header::HOST)
-        && let Some(host) = uri
-            .authority()
-            .and_then(|a| HeaderValue::from_str(a.as_str()).ok())
-    {
-        headers.insert(header::HOST, host);
+    if !headers.contains_key(header::HOST) {
+        let host = uri.authority().unwrap_or(authority);
+        if let Ok(host) = HeaderValue::from_str(host.as_str()) {
+            headers.insert(header::HOST, host);
+        }
     }
     strip_hop_by_hop(headers);
-    let mut parts = std::mem::take(uri).into_parts();
-    parts.scheme = Some(Scheme::HTTP);
-    parts.authority = Some(authority.clone());
-    if parts.path_and_query.is_none() {
-        parts.path_and_query = Some(PathAndQuery::from_static("/"));
+    let path = uri
+        .path_and_query()
+        .cloned()
+        .unwrap_or_else(|| PathAndQuery::from_static("/"));
+    let mut parts = http::uri::Parts::default();
+    match protocol {
+        UpstreamProtocol::Http1 => {
+            *version = Version::HTTP_11;
+        }
+        UpstreamProtocol::H2c => {
+            parts.scheme = Some(Scheme::HTTP);
+            parts.authority = Some(authority.clone());
+            *version = Version::HTTP_2;
+        }
     }
+    parts.path_and_query = Some(path);
     if let Ok(new) = Uri::from_parts(parts) {
         *uri = new;
     }
-    *version = match protocol {
-        UpstreamProtocol::Http1 => Version::HTTP_11,
-        UpstreamProtocol::H2c => Version::HTTP_2,
-    };
 }
 
 /// Removes connection-scoped headers, including those named by `Connection`.

@@ -11,9 +11,11 @@ use http_body_util::{BodyExt, Either, Full};
 use tokio::sync::watch;
 use tokio::task::JoinSet;
 
+use crate::client::Clients;
 use crate::endpoint::Endpoint;
+use crate::forward::prepare_upstream;
 use crate::listener::ListenerShared;
-use crate::table::HealthCheckSpec;
+use crate::table::{HealthCheckSpec, UpstreamProtocol};
 
 /// Runs until `stop` turns true.
 pub(crate) async fn run(shared: Arc<ListenerShared>, mut stop: watch::Receiver<bool>) {
@@ -28,9 +30,10 @@ pub(crate) async fn run(shared: Arc<ListenerShared>, mut stop: watch::Receiver<b
             .min()
             .map(Duration::from_millis);
         let mut running = JoinSet::new();
-        for (endpoint, hc, client) in checks {
+        for (endpoint, hc, protocol) in checks {
+            let clients = shared.clients.clone();
             running.spawn(async move {
-                let ok = check(&client, &endpoint, &hc).await;
+                let ok = check(&clients, protocol, &endpoint, &hc).await;
                 endpoint.set_ready(ok);
             });
         }
@@ -49,7 +52,7 @@ pub(crate) async fn run(shared: Arc<ListenerShared>, mut stop: watch::Receiver<b
     }
 }
 
-type Check = (Arc<Endpoint>, HealthCheckSpec, crate::client::PoolClient);
+type Check = (Arc<Endpoint>, HealthCheckSpec, UpstreamProtocol);
 
 fn due_checks(shared: &ListenerShared) -> Vec<Check> {
     let active = shared.active.load();
@@ -62,30 +65,41 @@ fn due_checks(shared: &ListenerShared) -> Vec<Check> {
             continue;
         };
         for e in &target.endpoints.endpoints {
-            checks.push((
-                e.clone(),
-                hc.clone(),
-                shared.clients.get(target.protocol).clone(),
-            ));
+            checks.push((e.clone(), hc.clone(), target.protocol));
         }
     }
     checks
 }
 
 async fn check(
-    client: &crate::client::PoolClient,
-    endpoint: &Endpoint,
+    clients: &Clients,
+    protocol: UpstreamProtocol,
+    endpoint: &Arc<Endpoint>,
     hc: &HealthCheckSpec,
 ) -> bool {
-    let Ok(uri) = format!("http://{}{}", endpoint.authority, hc.path).parse::<Uri>() else {
+    let Ok(uri) = hc.path.parse::<Uri>() else {
         return false;
     };
-    let mut req = Request::new(Either::Right(Full::new(Bytes::new())));
-    *req.uri_mut() = uri;
+    let (mut head, body) = Request::new(Either::Right(Full::new(Bytes::new()))).into_parts();
+    head.uri = uri;
+    prepare_upstream(
+        &mut head.headers,
+        &mut head.uri,
+        &mut head.version,
+        &endpoint.authority,
+        protocol,
+    );
     let exchange = async {
-        let resp = client.request(req).await.ok()?;
+        let (resp, lease) = clients
+            .send(endpoint, protocol, Request::from_parts(head, body))
+            .await
+            .ok()?;
         let ok = resp.status().is_success();
-        let _ = resp.into_body().collect().await;
+        if resp.into_body().collect().await.is_ok()
+            && let Some(lease) = lease
+        {
+            lease.release();
+        }
         Some(ok)
     };
     tokio::time::timeout(Duration::from_millis(hc.timeout_ms), exchange)

@@ -60,15 +60,22 @@ pub(crate) async fn tee(
         target.protocol,
     );
     let shadow = Request::from_parts(head, shadow_body);
-    let client = shared.clients.get(target.protocol).clone();
+    let clients = shared.clients.clone();
     let guard = shared.in_flight.enter(Arm::Shadow);
     tokio::spawn(async move {
         let start = Instant::now();
         let exchange = async {
-            let resp = client.request(shadow).await.ok()?;
+            let (resp, lease) = clients
+                .send(&endpoint, target.protocol, shadow)
+                .await
+                .ok()?;
             let status = resp.status();
-            // Read the body to the end so the pooled connection can be reused.
-            let _ = resp.into_body().collect().await;
+            // Read the body to the end so the connection can be reused.
+            if resp.into_body().collect().await.is_ok()
+                && let Some(lease) = lease
+            {
+                lease.release();
+            }
             Some(status)
         };
         let status = tokio::time::timeout(SHADOW_TIMEOUT, exchange)
