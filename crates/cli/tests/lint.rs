@@ -162,3 +162,32 @@ fn lint_without_files_is_a_usage_error() {
     let out = serin(&["lint"]);
     assert_eq!(out.status.code(), Some(2));
 }
+
+#[test]
+fn a_dash_reads_standard_input() {
+    use std::io::Write;
+    let text = std::fs::read(workspace().join("examples/bluegreen-local.yaml")).unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_serin"))
+        .args(["lint", "-f", "-"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(&text).unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success());
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "-: ok (1 document)\n");
+}
+
+#[test]
+fn help_lists_every_subcommand() {
+    let out = serin(&["--help"]);
+    assert!(out.status.success());
+    let help = String::from_utf8_lossy(&out.stdout);
+    for subcommand in ["lint", "crd"] {
+        assert!(
+            help.lines().any(|l| l.trim_start().starts_with(subcommand)),
+            "{subcommand} missing from:\n{help}"
+        );
+    }
+}
