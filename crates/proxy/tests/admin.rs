@@ -219,13 +219,13 @@ async fn draining_through_the_admin_api_waits_for_zero_in_flight() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn metrics_are_exposed_per_arm_in_prometheus_text() {
-    let (stable, _c, table) = two_arms(0).await;
+    let (mut stable, _c, table) = two_arms(0).await;
     let p = TestProxy::start(table).await;
     let c = client();
     for _ in 0..7 {
         get(&c, &p.url("/"), &[]).await;
     }
-    stable.stop();
+    stable.stop().await;
     drop(stable);
     assert_eq!(
         get(&c, &p.url("/"), &[]).await.status,

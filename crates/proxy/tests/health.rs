@@ -14,7 +14,7 @@ use support::{TestProxy, Upstream, client, eventually, get};
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_dead_endpoint_is_ejected_without_failing_requests_and_recovers_after_the_ejection() {
     let a = Upstream::start("a").await;
-    let b = Upstream::start("b").await;
+    let mut b = Upstream::start("b").await;
     let mut table = RoutingTable::split(
         ("v1", &[&a.endpoint(), &b.endpoint()]),
         ("v2", &[&a.endpoint()]),
@@ -32,7 +32,7 @@ async fn a_dead_endpoint_is_ejected_without_failing_requests_and_recovers_after_
         assert_eq!(get(&c, &url, &[]).await.status, StatusCode::OK);
     }
     let (b_addr, b_control) = (b.addr, b.control.clone());
-    b.stop();
+    b.stop().await;
     drop(b);
     let mut failures = 0;
     for _ in 0..40 {

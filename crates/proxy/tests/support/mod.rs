@@ -29,6 +29,8 @@ use tokio::task::{JoinHandle, JoinSet};
 pub struct Control {
     /// Requests received (health checks on `/up` excluded).
     pub hits: AtomicU64,
+    /// TCP connections accepted.
+    pub connections: AtomicU64,
     /// `/up` answers 503 while true.
     pub unready: AtomicBool,
     /// When set, each request waits for a permit before answering.
@@ -78,6 +80,7 @@ impl Upstream {
                 let Ok((stream, _)) = tcp.accept().await else {
                     continue;
                 };
+                ctl.connections.fetch_add(1, Ordering::SeqCst);
                 let ctl = ctl.clone();
                 let service = service_fn(move |req| answer(name, ctl.clone(), req));
                 let conn = builder
@@ -101,9 +104,10 @@ impl Upstream {
         self.addr.to_string()
     }
 
-    /// Stops accepting and closes every connection.
-    pub fn stop(&self) {
+    /// Stops accepting and closes every connection; returns once the port is free.
+    pub async fn stop(&mut self) {
         self.task.abort();
+        let _ = (&mut self.task).await;
     }
 }
 
