@@ -6,11 +6,12 @@
 
 use std::collections::BTreeMap;
 
+use serin_api::analysis_ref::RolloutAnalysis;
 use serin_api::bluegreen::BlueGreenStrategy;
 use serin_api::status::{AnalysisKind, Traffic};
 
-use crate::analysis::{Gate, judge};
-use crate::context::{Cx, Desired, Draft, PauseReasonKey, Wait};
+use crate::analysis::{Gate, judge, run_name};
+use crate::context::{Cx, Desired, Draft, PauseReasonKey, Wait, WantedRun};
 use crate::output::EventReason;
 use crate::strategy;
 
@@ -74,6 +75,10 @@ pub(crate) fn plan(cx: &Cx<'_>, d: &mut Draft, bg: &BlueGreenStrategy) -> Desire
                 "preview traffic to {new} to take effect"
             )));
         }
+        if !verified {
+            let pre = bg.pre_promotion_analysis.as_ref().filter(|_| !full);
+            keep_run(cx, d, AnalysisKind::PrePromotion, pre, &mut runs);
+        }
         let promote =
             gate_open && !user_paused && promotion_due(cx, d, bg, full || state.promote_requested);
         if !promote {
@@ -110,6 +115,10 @@ pub(crate) fn plan(cx: &Cx<'_>, d: &mut Draft, bg: &BlueGreenStrategy) -> Desire
         ..Traffic::default()
     };
     let both = BTreeMap::from([(stable.clone(), r), (new.clone(), r)]);
+    let post = bg.post_promotion_analysis.as_ref().filter(|_| !full);
+    if cx.ready(&new) == 0 || cx.traffic() != Some(&traffic) {
+        keep_run(cx, d, AnalysisKind::PostPromotion, post, &mut runs);
+    }
     if cx.ready(&new) == 0 {
         // The old version is still up: active traffic stays on it (or returns to it).
         d.wait(Wait::Platform(format!(
@@ -136,7 +145,7 @@ pub(crate) fn plan(cx: &Cx<'_>, d: &mut Draft, bg: &BlueGreenStrategy) -> Desire
             runs,
         };
     }
-    if let Some(post) = bg.post_promotion_analysis.as_ref().filter(|_| !full) {
+    if let Some(post) = post {
         let (run, gate) = judge(cx, d, AnalysisKind::PostPromotion, None, post);
         runs.push(run);
         match gate {
@@ -173,6 +182,30 @@ pub(crate) fn plan(cx: &Cx<'_>, d: &mut Draft, bg: &BlueGreenStrategy) -> Desire
         format!("{new} is stable (was {stable})"),
     );
     steady(cx, d)
+}
+
+/// Keeps a run of this release going while its gate waits on the platform
+/// (a readiness or traffic blip): it is not stopped with a partial verdict,
+/// and is judged once the gate is back.
+fn keep_run(
+    cx: &Cx<'_>,
+    d: &Draft,
+    kind: AnalysisKind,
+    analysis: Option<&RolloutAnalysis>,
+    runs: &mut Vec<WantedRun>,
+) {
+    let Some(analysis) = analysis else {
+        return;
+    };
+    let name = run_name(&d.current(), d.st.attempt, kind, None);
+    if cx.obs.analysis_runs.contains_key(&name) && !runs.iter().any(|r| r.name == name) {
+        runs.push(WantedRun {
+            name,
+            kind,
+            step: None,
+            analysis: analysis.clone(),
+        });
+    }
 }
 
 /// Whether the promotion gate opens now: asked for, or automatic and due.
