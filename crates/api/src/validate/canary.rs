@@ -78,6 +78,14 @@ pub(crate) fn check(
             }
         }
     }
+    if let (Some(stable), Some(canary_service)) = (&canary.stable_service, &canary.canary_service)
+        && stable == canary_service
+    {
+        errors.push(
+            &path.field("canaryService"),
+            format!("'{canary_service}' is the same as stableService"),
+        );
+    }
     check_non_negative(
         canary.scale_down_delay_seconds,
         &path.field("scaleDownDelaySeconds"),
