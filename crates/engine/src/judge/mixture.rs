@@ -15,7 +15,7 @@ pub(crate) const GRID_LEN: usize = 8;
 const GRID_FACTOR: f64 = 1.5;
 /// Prior mass on the first ratio (`minEffect` itself); the rest is shared
 /// equally by the larger ratios, which catch gross failures in a few events.
-const FIRST_WEIGHT: f64 = 0.5;
+const FIRST_WEIGHT: f64 = 0.75;
 
 /// The rate ratios of the mixture: `minEffect · 1.5^j`, `j = 0..8`.
 pub(crate) fn grid(min_effect: f64) -> [f64; GRID_LEN] {
