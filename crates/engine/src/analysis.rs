@@ -61,7 +61,10 @@ pub(crate) fn judge(
     let gate = match d.run_verdict(cx, &name) {
         Some(AnalysisPhase::Successful) => Gate::Pass,
         Some(phase @ (AnalysisPhase::Failed | AnalysisPhase::Error)) => {
-            let why = format!("analysis {name} {}: {}", phase_word(phase), message());
+            let why = match message() {
+                m if m.is_empty() => format!("analysis {name} {}", phase_word(phase)),
+                m => format!("analysis {name} {}: {m}", phase_word(phase)),
+            };
             d.event(EventReason::AnalysisFailed, why.clone());
             Gate::Abort(why)
         }

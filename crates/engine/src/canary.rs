@@ -295,11 +295,14 @@ impl AtStep {
                 "{what}: canary {canary} {ready}/{} replicas ready",
                 self.canary_want
             )
-        } else {
+        } else if cx.traffic().map(|t| t.canary_weight) != Some(self.desired.traffic.canary_weight)
+        {
             format!(
                 "{what}: canary weight {} to take effect",
                 self.target_weight
             )
+        } else {
+            format!("{what}: canary routes to take effect")
         }
     }
 }
