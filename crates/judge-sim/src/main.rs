@@ -41,7 +41,7 @@ fn arg(name: &str, default: u32) -> u32 {
 
 fn main() {
     let healthy_runs = arg("--healthy-runs", 1_000);
-    let degraded_runs = arg("--degraded-runs", 500);
+    let degraded_runs = arg("--degraded-runs", 1_000);
     let scenarios: Vec<Scenario> = KINDS
         .iter()
         .flat_map(|&kind| {

@@ -109,7 +109,7 @@ pub fn pauses(results: &[ScenarioResult]) -> String {
                 out,
                 "- {} at {}: serin paused (Inconclusive at maxSamples) {} of {} runs",
                 r.scenario.kind.label(),
-                traffic(r).replace(" | ", " rps, weight "),
+                traffic(r).replace(" | ", ", weight "),
                 s.pauses,
                 s.runs
             );
