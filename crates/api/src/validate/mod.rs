@@ -12,6 +12,7 @@ mod analysis_ref;
 mod bluegreen;
 mod canary;
 mod common;
+mod condition;
 mod path;
 mod rollout;
 mod routes;
