@@ -19,6 +19,7 @@ pub mod status;
 mod time;
 pub mod traffic_routing;
 pub mod validate;
+pub mod webhook;
 
 pub use analysis::{AnalysisPhase, AnalysisRun, AnalysisTemplate, ClusterAnalysisTemplate};
 pub use command::{Command, CommandRequest};

@@ -80,6 +80,9 @@ pub struct RolloutSpec {
     /// with false the rollout is marked Degraded and keeps waiting).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub progress_deadline_abort: Option<bool>,
+    /// Webhooks called during a release (Flagger's types).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub webhooks: Vec<crate::webhook::Webhook>,
 }
 
 impl RolloutSpec {

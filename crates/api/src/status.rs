@@ -231,6 +231,8 @@ pub enum AnalysisKind {
     PrePromotion,
     /// Blue-green, after the switch.
     PostPromotion,
+    /// A webhook call.
+    Webhook,
 }
 
 /// Blue-green progress of the current release.

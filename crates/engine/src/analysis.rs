@@ -6,7 +6,7 @@ use serin_api::AnalysisPhase;
 use serin_api::analysis_ref::RolloutAnalysis;
 use serin_api::status::AnalysisKind;
 
-use crate::context::{Cx, Draft, PauseReasonKey, Wait, WantedRun};
+use crate::context::{Cx, Draft, PauseReasonKey, RunSpec, Wait, WantedRun};
 use crate::output::EventReason;
 
 /// The name of a run, unique per rollout: revision, attempt, and why it runs.
@@ -21,6 +21,7 @@ pub(crate) fn run_name(
         AnalysisKind::Background => "background".into(),
         AnalysisKind::PrePromotion => "pre".into(),
         AnalysisKind::PostPromotion => "post".into(),
+        AnalysisKind::Webhook => "hook".into(),
     };
     format!("{revision}-{attempt}-{why}")
 }
@@ -49,7 +50,7 @@ pub(crate) fn judge(
         name: name.clone(),
         kind,
         step,
-        analysis: analysis.clone(),
+        spec: RunSpec::Analysis(analysis.clone()),
     };
     let message = || {
         cx.obs

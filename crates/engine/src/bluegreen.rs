@@ -11,9 +11,11 @@ use serin_api::bluegreen::BlueGreenStrategy;
 use serin_api::status::{AnalysisKind, Traffic};
 
 use crate::analysis::{Gate, judge, run_name};
-use crate::context::{Cx, Desired, Draft, PauseReasonKey, Wait, WantedRun};
+use crate::context::{Cx, Desired, Draft, PauseReasonKey, RunSpec, Wait, WantedRun};
 use crate::output::EventReason;
 use crate::strategy;
+use crate::webhooks;
+use serin_api::webhook::WebhookType;
 
 /// Plans a blue-green rollout.
 pub(crate) fn plan(cx: &Cx<'_>, d: &mut Draft, bg: &BlueGreenStrategy) -> Desired {
@@ -27,6 +29,10 @@ pub(crate) fn plan(cx: &Cx<'_>, d: &mut Draft, bg: &BlueGreenStrategy) -> Desire
     let full = d.st.promote_full;
     let user_paused = d.st.user_paused_at.is_some() || cx.spec_paused();
     let mut runs = Vec::new();
+    if let Some(why) = webhooks::rollback_asked(cx, d, &mut runs) {
+        d.abort(cx.now, bg.abort_scale_down_delay_ms(), why);
+        return aborted(cx, d);
+    }
     let state = d.st.blue_green.clone().unwrap_or_default();
 
     if state.switched_at.is_none() {
@@ -54,7 +60,21 @@ pub(crate) fn plan(cx: &Cx<'_>, d: &mut Draft, bg: &BlueGreenStrategy) -> Desire
                 .get_or_insert_with(Default::default)
                 .preview_ready_at
                 .get_or_insert(cx.now);
-            if let Some(pre) = bg.pre_promotion_analysis.as_ref().filter(|_| !full) {
+            if !full {
+                match webhooks::gate(cx, d, WebhookType::PreRollout, None, &mut runs) {
+                    Gate::Pass => {}
+                    Gate::Hold => gate_open = false,
+                    Gate::Abort(why) => {
+                        d.abort(cx.now, bg.abort_scale_down_delay_ms(), why);
+                        return aborted(cx, d);
+                    }
+                }
+            }
+            if let Some(pre) = bg
+                .pre_promotion_analysis
+                .as_ref()
+                .filter(|_| !full && gate_open)
+            {
                 let (run, gate) = judge(cx, d, AnalysisKind::PrePromotion, None, pre);
                 runs.push(run);
                 match gate {
@@ -88,6 +108,24 @@ pub(crate) fn plan(cx: &Cx<'_>, d: &mut Draft, bg: &BlueGreenStrategy) -> Desire
                 runs,
             };
         }
+        if !full {
+            let rollout = webhooks::gate(cx, d, WebhookType::Rollout, None, &mut runs);
+            let confirm = webhooks::gate(cx, d, WebhookType::ConfirmPromotion, None, &mut runs);
+            match (rollout, confirm) {
+                (Gate::Pass, Gate::Pass) => {}
+                (Gate::Abort(why), _) | (_, Gate::Abort(why)) => {
+                    d.abort(cx.now, bg.abort_scale_down_delay_ms(), why);
+                    return aborted(cx, d);
+                }
+                _ => {
+                    return Desired {
+                        replicas: BTreeMap::from([(stable, r), (new, preview_want)]),
+                        traffic,
+                        runs,
+                    };
+                }
+            }
+        }
         if ready < r {
             d.wait(Wait::Platform(format!(
                 "{new}: {ready}/{r} replicas ready before the switch"
@@ -106,7 +144,10 @@ pub(crate) fn plan(cx: &Cx<'_>, d: &mut Draft, bg: &BlueGreenStrategy) -> Desire
             EventReason::TrafficSwitched,
             format!("active traffic switched from {stable} to {new}"),
         );
-        runs.clear();
+        // The gates before the switch are done; rollback webhooks are asked until the end.
+        runs.retain(
+            |r| matches!(&r.spec, RunSpec::Webhook(h) if h.0.type_ == WebhookType::Rollback),
+        );
     }
 
     let traffic = Traffic {
@@ -171,6 +212,7 @@ pub(crate) fn plan(cx: &Cx<'_>, d: &mut Draft, bg: &BlueGreenStrategy) -> Desire
             runs,
         };
     }
+    webhooks::post_rollout(cx, d);
     d.st.stable_revision = Some(new.clone());
     d.st.promote_full = false;
     d.schedule_scale_down(
@@ -203,7 +245,7 @@ fn keep_run(
             name,
             kind,
             step: None,
-            analysis: analysis.clone(),
+            spec: RunSpec::Analysis(analysis.clone()),
         });
     }
 }

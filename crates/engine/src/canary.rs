@@ -13,9 +13,11 @@ use serin_api::routes::{HeaderRoute, MirrorRoute};
 use serin_api::status::{AnalysisKind, Traffic};
 
 use crate::analysis::{Gate, judge, run_name};
-use crate::context::{Cx, Desired, Draft, PauseReasonKey, Wait, WantedRun, percent_of};
+use crate::context::{Cx, Desired, Draft, PauseReasonKey, RunSpec, Wait, WantedRun, percent_of};
 use crate::output::EventReason;
 use crate::strategy::{self, Split};
+use crate::webhooks;
+use serin_api::webhook::WebhookType;
 
 /// Plans a canary rollout.
 pub(crate) fn plan(cx: &Cx<'_>, d: &mut Draft, c: &CanaryStrategy) -> Desired {
@@ -35,6 +37,29 @@ pub(crate) fn plan(cx: &Cx<'_>, d: &mut Draft, c: &CanaryStrategy) -> Desired {
     };
     let background = c.analysis.as_ref().filter(|_| !d.st.promote_full);
     let mut runs = Vec::new();
+    if let Some(why) = webhooks::rollback_asked(cx, d, &mut runs) {
+        d.abort(cx.now, c.abort_scale_down_delay_ms(), why);
+        return aborted(cx, d);
+    }
+    if i == 0 && !d.st.promote_full && has_hooks(cx, WebhookType::PreRollout) {
+        // Acceptance tests run against a ready canary that has no traffic yet.
+        let gate = if cx.ready(&d.current()) > 0 {
+            webhooks::gate(cx, d, WebhookType::PreRollout, None, &mut runs)
+        } else {
+            d.wait(Wait::Platform(
+                "a ready canary for the pre-rollout webhooks".into(),
+            ));
+            Gate::Hold
+        };
+        match gate {
+            Gate::Pass => {}
+            Gate::Hold => return without_traffic(at_step(cx, d, c, &steps, split, 0), runs),
+            Gate::Abort(why) => {
+                d.abort(cx.now, c.abort_scale_down_delay_ms(), why);
+                return aborted(cx, d);
+            }
+        }
+    }
 
     // A failed (or inconclusive) background run stops the steps before they advance.
     if let Some(bg) = background.filter(|bg| background_active(bg, i, n)) {
@@ -54,7 +79,13 @@ pub(crate) fn plan(cx: &Cx<'_>, d: &mut Draft, c: &CanaryStrategy) -> Desired {
     let paused = !d.pauses.is_empty();
     while !paused && i < n {
         let step = &steps[usize::try_from(i).unwrap_or(0)];
-        match step_gate(cx, d, c, &steps, split, i, step, &mut runs) {
+        // A step passes when what it asks for is in effect and then its
+        // rollout webhooks answer 2xx.
+        let gate = match step_gate(cx, d, c, &steps, split, i, step, &mut runs) {
+            Gate::Pass => webhooks::gate(cx, d, WebhookType::Rollout, Some(i), &mut runs),
+            other => other,
+        };
+        match gate {
             Gate::Pass => {
                 i += 1;
                 d.st.step_started_at = Some(cx.now);
@@ -78,6 +109,20 @@ pub(crate) fn plan(cx: &Cx<'_>, d: &mut Draft, c: &CanaryStrategy) -> Desired {
             return aborted(cx, d);
         }
         runs.push(run);
+    }
+    if i >= n && !paused && !d.st.promote_full && has_hooks(cx, WebhookType::ConfirmPromotion) {
+        let gate = webhooks::gate(cx, d, WebhookType::ConfirmPromotion, None, &mut runs);
+        if gate != Gate::Pass {
+            let last = at_step(cx, d, c, &steps, split, (n - 1).max(0));
+            return if n == 0 {
+                without_traffic(last, runs)
+            } else {
+                Desired {
+                    runs,
+                    ..last.desired
+                }
+            };
+        }
     }
     let at = at_step(cx, d, c, &steps, split, i);
     if i >= n && !paused {
@@ -115,8 +160,27 @@ fn aborted(cx: &Cx<'_>, d: &mut Draft) -> Desired {
     desired
 }
 
+/// Whether the spec has webhooks of a type.
+fn has_hooks(cx: &Cx<'_>, type_: WebhookType) -> bool {
+    cx.spec.webhooks.iter().any(|h| h.type_ == type_)
+}
+
+/// The world of a step with no traffic (and no routes) to the canary yet.
+fn without_traffic(at: AtStep, runs: Vec<WantedRun>) -> Desired {
+    let mut desired = at.desired;
+    desired.traffic.canary_weight = 0;
+    desired.traffic.header_routes.clear();
+    desired.traffic.mirror_routes.clear();
+    if let Some(canary) = desired.traffic.canary.clone() {
+        let want = desired.replicas.entry(canary).or_insert(0);
+        *want = (*want).max(1);
+    }
+    Desired { runs, ..desired }
+}
+
 /// The canary becomes stable; the old stable is scaled down after the delay.
 fn promote(cx: &Cx<'_>, d: &mut Draft) -> Desired {
+    webhooks::post_rollout(cx, d);
     let old = d.stable();
     let new = d.current();
     d.st.stable_revision = Some(new.clone());
@@ -145,7 +209,7 @@ fn keep_step_run(cx: &Cx<'_>, d: &Draft, steps: &[CanaryStep], i: i32, runs: &mu
             name,
             kind: AnalysisKind::Step,
             step: Some(i),
-            analysis: analysis.clone(),
+            spec: RunSpec::Analysis(analysis.clone()),
         });
     }
 }

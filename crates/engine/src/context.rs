@@ -7,6 +7,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serin_api::analysis_ref::RolloutAnalysis;
 use serin_api::status::{AnalysisKind, AnalysisSummary, PauseReason, ScaleDown, Traffic};
+use serin_api::webhook::{Webhook, WebhookPayload};
 use serin_api::{AnalysisPhase, RolloutSpec, RolloutStatus, Time};
 
 use crate::observed::Observed;
@@ -100,7 +101,16 @@ pub(crate) struct WantedRun {
     pub name: String,
     pub kind: AnalysisKind,
     pub step: Option<i32>,
-    pub analysis: RolloutAnalysis,
+    pub spec: RunSpec,
+}
+
+/// What a wanted run runs.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) enum RunSpec {
+    /// Analysis templates and arguments.
+    Analysis(RolloutAnalysis),
+    /// A webhook call (or calls, for a webhook that polls).
+    Webhook(Box<(Webhook, WebhookPayload)>),
 }
 
 /// The world the strategy wants now.

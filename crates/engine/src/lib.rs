@@ -18,6 +18,7 @@ mod reconcile;
 mod report;
 mod revisions;
 mod strategy;
+mod webhooks;
 
 pub use observed::{Observed, RunState, VersionState};
 pub use output::{Action, EventReason, Plan};

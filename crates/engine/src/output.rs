@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 use serin_api::RolloutStatus;
 use serin_api::analysis_ref::RolloutAnalysis;
 use serin_api::status::{AnalysisKind, Traffic};
+use serin_api::webhook::{Webhook, WebhookPayload};
 
 /// The result of one planning pass.
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
@@ -48,7 +49,20 @@ pub enum Action {
         /// Its templates and arguments.
         analysis: RolloutAnalysis,
     },
-    /// Stop a running analysis run (its verdict so far is kept).
+    /// Call a webhook unless a call of this name exists; its outcome comes
+    /// back as the run of the same name (Successful on a 2xx). A webhook that
+    /// polls (`confirm-promotion`, `rollback`) is asked again until a 2xx or
+    /// a `StopAnalysis`. A `post-rollout` call is made once and its outcome
+    /// is only recorded: the platform does not report it as a run.
+    CallWebhook {
+        /// The call's name, unique per rollout.
+        name: String,
+        /// The webhook.
+        webhook: Webhook,
+        /// What it is sent.
+        payload: WebhookPayload,
+    },
+    /// Stop a running analysis run or a polling webhook (its verdict so far is kept).
     StopAnalysis {
         /// The run's name.
         name: String,
@@ -88,6 +102,8 @@ pub enum EventReason {
     TrafficSwitched,
     /// An analysis run failed or erred.
     AnalysisFailed,
+    /// A webhook failed, or a rollback webhook asked to roll back.
+    WebhookFailed,
     /// An analysis run was inconclusive.
     AnalysisInconclusive,
     /// The progress deadline passed.

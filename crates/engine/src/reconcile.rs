@@ -6,7 +6,7 @@
 
 use serin_api::AnalysisPhase;
 
-use crate::context::{Cx, Desired, Draft, Wait, WantedRun};
+use crate::context::{Cx, Desired, Draft, RunSpec, Wait, WantedRun};
 use crate::output::Action;
 use crate::strategy;
 
@@ -44,14 +44,22 @@ pub(crate) fn actions(cx: &Cx<'_>, d: &mut Draft, desired: &Desired) {
     retire(cx, d, desired);
 
     for run in wanted {
-        if !cx.obs.analysis_runs.contains_key(&run.name) {
-            d.actions.push(Action::StartAnalysis {
+        if cx.obs.analysis_runs.contains_key(&run.name) {
+            continue;
+        }
+        d.actions.push(match &run.spec {
+            RunSpec::Analysis(analysis) => Action::StartAnalysis {
                 name: run.name.clone(),
                 kind: run.kind,
                 step: run.step,
-                analysis: run.analysis.clone(),
-            });
-        }
+                analysis: analysis.clone(),
+            },
+            RunSpec::Webhook(hook) => Action::CallWebhook {
+                name: run.name.clone(),
+                webhook: hook.0.clone(),
+                payload: hook.1.clone(),
+            },
+        });
     }
 }
 

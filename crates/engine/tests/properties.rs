@@ -14,7 +14,12 @@ use serin_engine::{Action, EventReason, Observed, Plan, RunState, VersionState, 
 
 const SPECS: [&str; 5] = [
     // canary on one host with every step kind and background analysis
-    r#"{"replicas": 3, "local": {"command": ["app"], "version": "v0"}, "strategy": {"canary": {
+    r#"{"replicas": 3, "webhooks": [{"name": "pre", "type": "pre-rollout", "url": "http://127.0.0.1:1/pre"},
+        {"name": "each", "type": "rollout", "url": "http://127.0.0.1:1/each"},
+        {"name": "confirm", "type": "confirm-promotion", "url": "http://127.0.0.1:1/confirm"},
+        {"name": "post", "type": "post-rollout", "url": "http://127.0.0.1:1/post"},
+        {"name": "back", "type": "rollback", "url": "http://127.0.0.1:1/back"}],
+        "local": {"command": ["app"], "version": "v0"}, "strategy": {"canary": {
         "analysis": {"templates": [{"templateName": "bg"}], "startingStep": 1},
         "steps": [{"setWeight": 10}, {"setHeaderRoute": {"name": "h", "match": [{"headerName": "x", "headerValue": {"exact": "1"}}]}},
                   {"pause": {"duration": "30s"}}, {"analysis": {"templates": [{"templateName": "a"}]}},
@@ -28,7 +33,12 @@ const SPECS: [&str; 5] = [
         "progressDeadlineAbort": false, "progressDeadlineSeconds": 120,
         "strategy": {"canary": {"steps": [{"setWeight": 20}, {"pause": {}}, {"setWeight": 60}]}}}"#,
     // blue-green with both analyses and auto promotion after 20s
-    r#"{"replicas": 2, "local": {"command": ["app"], "version": "v0"}, "strategy": {"blueGreen": {
+    r#"{"replicas": 2, "webhooks": [{"name": "pre", "type": "pre-rollout", "url": "http://127.0.0.1:1/pre"},
+        {"name": "each", "type": "rollout", "url": "http://127.0.0.1:1/each"},
+        {"name": "confirm", "type": "confirm-promotion", "url": "http://127.0.0.1:1/confirm"},
+        {"name": "post", "type": "post-rollout", "url": "http://127.0.0.1:1/post"},
+        {"name": "back", "type": "rollback", "url": "http://127.0.0.1:1/back"}],
+        "local": {"command": ["app"], "version": "v0"}, "strategy": {"blueGreen": {
         "previewReplicaCount": 1, "autoPromotionSeconds": 20,
         "prePromotionAnalysis": {"templates": [{"templateName": "pre"}]},
         "postPromotionAnalysis": {"templates": [{"templateName": "post"}]}}}}"#,
@@ -138,10 +148,23 @@ impl World {
                     });
             }
             Action::StopAnalysis { name } => {
+                // A stopped analysis keeps a Successful verdict; a stopped webhook call has no answer.
                 if let Some(run) = self.obs.analysis_runs.get_mut(name)
                     && !run.phase.is_terminal()
+                    && !name.contains("-hook-")
                 {
                     run.phase = AnalysisPhase::Successful;
+                }
+            }
+            Action::CallWebhook { name, webhook, .. } => {
+                if webhook.type_ != serin_api::webhook::WebhookType::PostRollout {
+                    self.obs
+                        .analysis_runs
+                        .entry(name.clone())
+                        .or_insert(RunState {
+                            phase: AnalysisPhase::Running,
+                            message: None,
+                        });
                 }
             }
             Action::SetDesiredRevision { revision } => self.obs.desired_revision = revision.clone(),
@@ -367,8 +390,12 @@ fn a_cooperative_world_promotes_every_spec() {
             for v in world.obs.versions.values_mut() {
                 v.ready = v.replicas;
             }
-            for run in world.obs.analysis_runs.values_mut() {
-                run.phase = AnalysisPhase::Successful;
+            // Every analysis and webhook says yes; a rollback webhook says yes by
+            // asking to roll back, so it keeps saying no.
+            for (name, run) in world.obs.analysis_runs.iter_mut() {
+                if !name.ends_with("-hook-back") {
+                    run.phase = AnalysisPhase::Successful;
+                }
             }
             if world.obs.status.phase == Some(serin_api::status::RolloutPhase::Paused) {
                 world.obs.commands.push(CommandRequest {
