@@ -16,6 +16,7 @@ mod condition;
 mod path;
 mod rollout;
 mod routes;
+mod webhook;
 
 use std::fmt;
 

@@ -7,7 +7,7 @@ use std::net::SocketAddr;
 use super::common::{
     check_dns_name, check_duration, check_exactly_one, check_metadata_name, check_non_negative,
 };
-use super::{Context, Errors, Path, bluegreen, canary};
+use super::{Context, Errors, Path, bluegreen, canary, webhook};
 use crate::Rollout;
 use crate::rollout::{HttpProbe, LocalWorkload, RolloutSpec, WorkloadRef};
 
@@ -45,6 +45,7 @@ pub(crate) fn check(rollout: &Rollout, context: &Context, errors: &mut Errors) {
         errors,
     );
 
+    webhook::check(&spec.webhooks, &spec_path.field("webhooks"), errors);
     let strategy_path = spec_path.field("strategy");
     let strategy = &spec.strategy;
     let mut set = Vec::new();
