@@ -11,6 +11,7 @@ mod canary;
 mod commands;
 mod context;
 pub mod judge;
+pub mod measure;
 pub mod observed;
 pub mod output;
 mod progress;
