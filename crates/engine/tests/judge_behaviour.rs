@@ -6,7 +6,10 @@
 use proptest::prelude::*;
 use serin_api::AnalysisPhase;
 use serin_api::analysis::{SequentialMetric, SequentialTest};
-use serin_engine::judge::{ArmDelta, Bucket, ConfigError, JudgeConfig, SequentialJudge, Verdict};
+use serin_engine::judge::{
+    ArmDelta, Bucket, ConfigError, JudgeConfig, SequentialJudge, StateError, Verdict,
+};
+use serin_engine::measure::Outcome;
 
 fn judge() -> SequentialJudge {
     SequentialJudge::new(JudgeConfig::default())
@@ -93,8 +96,8 @@ fn state_survives_a_json_round_trip_and_resumes_identically() {
     for _ in 0..20 {
         a.observe(ArmDelta::new(50, 1), ArmDelta::new(450, 4));
     }
-    let stored = serde_json::to_string(&a).unwrap();
-    let mut b: SequentialJudge = serde_json::from_str(&stored).unwrap();
+    let stored = a.to_value().unwrap();
+    let mut b = SequentialJudge::resume(Some(&stored), JudgeConfig::default()).unwrap();
     // JSON may round the last bit of a float; nothing else may differ.
     let close = |a: &SequentialJudge, b: &SequentialJudge| {
         a.canary() == b.canary()
@@ -111,6 +114,43 @@ fn state_survives_a_json_round_trip_and_resumes_identically() {
     }
     assert!(close(&a, &b));
     assert_eq!(a.verdict(), Verdict::Failed);
+}
+
+#[test]
+fn resume_without_a_previous_value_starts_fresh() {
+    let j = SequentialJudge::resume(None, JudgeConfig::default()).unwrap();
+    assert_eq!(j, judge());
+}
+
+#[test]
+fn an_unreadable_stored_state_is_an_error_not_a_fresh_start() {
+    let err = SequentialJudge::resume(Some("0.97"), JudgeConfig::default()).unwrap_err();
+    assert!(matches!(err, StateError::Unreadable(_)), "{err}");
+}
+
+#[test]
+fn the_outcome_carries_the_phase_the_state_and_the_message() {
+    let mut j = judge();
+    while !j
+        .observe(ArmDelta::new(100, 20), ArmDelta::new(900, 9))
+        .is_final()
+    {}
+    let Outcome::Judged {
+        phase,
+        value,
+        message,
+    } = j.outcome()
+    else {
+        panic!("expected a judged outcome");
+    };
+    assert_eq!(phase, AnalysisPhase::Failed);
+    assert_eq!(
+        SequentialJudge::resume(Some(&value), JudgeConfig::default())
+            .unwrap()
+            .verdict(),
+        Verdict::Failed
+    );
+    assert!(message.starts_with("Failed: canary "), "{message}");
 }
 
 #[test]
@@ -229,6 +269,14 @@ fn latency_first_look_fixes_the_threshold_and_is_not_counted() {
     );
     assert_eq!(j.latency_threshold(), Some(0.25));
     assert_eq!(j.canary().requests, 0);
+}
+
+#[test]
+fn a_latency_threshold_once_set_stays_and_a_non_finite_one_is_ignored() {
+    let mut j = judge();
+    assert_eq!(j.set_latency_threshold(f64::INFINITY), None);
+    assert_eq!(j.set_latency_threshold(0.25), Some(0.25));
+    assert_eq!(j.set_latency_threshold(0.5), Some(0.25));
 }
 
 #[test]

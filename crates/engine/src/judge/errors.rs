@@ -23,3 +23,14 @@ pub enum ConfigError {
     #[error("the number of sequential metrics sharing alpha must be at least 1")]
     NoMetrics,
 }
+
+/// A stored judge state could not be written or read back.
+#[derive(Debug, Error)]
+pub enum StateError {
+    /// The stored value is not a judge state (or is from an incompatible version).
+    #[error("the sequential judge's stored state is unreadable: {0}")]
+    Unreadable(#[source] serde_json::Error),
+    /// The state could not be written as JSON.
+    #[error("the sequential judge's state could not be stored: {0}")]
+    Unwritable(#[source] serde_json::Error),
+}

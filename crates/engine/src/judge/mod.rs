@@ -3,7 +3,7 @@
 //! mixture sequential probability ratio test on per-arm error counts, or on
 //! per-arm counts of requests slower than the stable's latency quantile.
 //! Pure code — no clock, no I/O — whose state is a few numbers the analysis
-//! runner stores in a measurement. The mathematics and its assumptions are in
+//! runner stores in a measurement (`resume`, `outcome`). The mathematics and its assumptions are in
 //! `docs/analysis.md`.
 
 mod config;
@@ -11,6 +11,7 @@ mod errors;
 mod latency;
 mod mixture;
 mod sequential;
+mod stored;
 
 use serde::{Deserialize, Serialize};
 use serin_api::AnalysisPhase;
@@ -18,7 +19,7 @@ use serin_api::AnalysisPhase;
 pub use config::{
     DEFAULT_ALPHA, DEFAULT_LATENCY_QUANTILE, DEFAULT_MAX_SAMPLES, DEFAULT_MIN_EFFECT, JudgeConfig,
 };
-pub use errors::ConfigError;
+pub use errors::{ConfigError, StateError};
 pub use latency::{Bucket, quantile_bound, slow_requests};
 pub use sequential::{ArmTotals, Evidence, SequentialJudge};
 

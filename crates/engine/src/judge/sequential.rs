@@ -207,11 +207,15 @@ impl SequentialJudge {
         self.latency_threshold
     }
 
-    /// For the latency test: fixes the threshold (seconds) if none is set yet,
-    /// and returns the one in use. Set it from stable data that the judge will
-    /// not also count (for example stable's histogram before the analysis).
-    pub fn set_latency_threshold(&mut self, threshold: f64) -> f64 {
-        *self.latency_threshold.get_or_insert(threshold)
+    /// For the latency test: fixes the threshold (seconds) if none is set yet
+    /// and `threshold` is a finite number, and returns the one in use. Set it
+    /// from stable data that the judge will not also count (for example
+    /// stable's histogram before the analysis).
+    pub fn set_latency_threshold(&mut self, threshold: f64) -> Option<f64> {
+        if self.latency_threshold.is_none() && threshold.is_finite() {
+            self.latency_threshold = Some(threshold);
+        }
+        self.latency_threshold
     }
 }
 
