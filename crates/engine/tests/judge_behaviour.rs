@@ -84,6 +84,21 @@ fn requests_without_events_add_requests_but_no_evidence() {
 }
 
 #[test]
+fn cumulative_counters_become_deltas_and_a_reset_counter_counts_from_zero() {
+    let mut j = judge();
+    // The first reading is the baseline: what came before is not evidence.
+    j.observe_counters(ArmDelta::new(1_000, 900), ArmDelta::new(5_000, 50));
+    assert_eq!(j.canary().requests, 0);
+    j.observe_counters(ArmDelta::new(1_100, 901), ArmDelta::new(6_000, 60));
+    assert_eq!((j.canary().requests, j.canary().events), (100, 1));
+    assert_eq!(j.stable().requests, 1_000);
+    // The canary's proxy restarted: its counters start again from zero.
+    j.observe_counters(ArmDelta::new(30, 0), ArmDelta::new(6_500, 65));
+    assert_eq!(j.canary().requests, 130);
+    assert_eq!(j.stable().requests, 1_500);
+}
+
+#[test]
 fn events_above_requests_are_capped_at_requests() {
     let mut j = judge();
     j.observe(ArmDelta::new(10, 50), ArmDelta::new(100, 1));

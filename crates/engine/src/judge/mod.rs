@@ -7,6 +7,7 @@
 //! `docs/analysis.md`.
 
 mod config;
+mod counters;
 mod errors;
 mod latency;
 mod mixture;
@@ -19,6 +20,7 @@ use serin_api::AnalysisPhase;
 pub use config::{
     DEFAULT_ALPHA, DEFAULT_LATENCY_QUANTILE, DEFAULT_MAX_SAMPLES, DEFAULT_MIN_EFFECT, JudgeConfig,
 };
+pub use counters::Readings;
 pub use errors::{ConfigError, StateError};
 pub use latency::{Bucket, quantile_bound, slow_requests};
 pub use sequential::{ArmTotals, Evidence, SequentialJudge};

@@ -5,6 +5,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::config::JudgeConfig;
+use super::counters::Readings;
 use super::mixture::{self, Batch, GRID_LEN};
 use super::{ArmDelta, Verdict};
 
@@ -47,6 +48,9 @@ pub struct SequentialJudge {
     /// For the latency test: the frozen threshold in seconds.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     latency_threshold: Option<f64>,
+    /// For `observe_counters`: the last cumulative readings.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    readings: Option<Readings>,
 }
 
 impl SequentialJudge {
@@ -60,6 +64,7 @@ impl SequentialJudge {
             looks: 0,
             verdict: Verdict::Running,
             latency_threshold: None,
+            readings: None,
         }
     }
 
@@ -216,6 +221,13 @@ impl SequentialJudge {
             self.latency_threshold = Some(threshold);
         }
         self.latency_threshold
+    }
+}
+
+impl SequentialJudge {
+    /// Stores new counter readings and returns the previous ones.
+    pub(super) fn replace_readings(&mut self, now: Readings) -> Option<Readings> {
+        self.readings.replace(now)
     }
 }
 
