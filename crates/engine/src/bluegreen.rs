@@ -13,6 +13,7 @@ use serin_api::status::{AnalysisKind, Traffic};
 use crate::analysis::{Gate, judge, run_name};
 use crate::context::{Cx, Desired, Draft, PauseReasonKey, RunSpec, Wait, WantedRun};
 use crate::output::EventReason;
+use crate::steady::{self, Preview};
 use crate::strategy;
 use crate::webhooks;
 use serin_api::webhook::WebhookType;
@@ -20,10 +21,10 @@ use serin_api::webhook::WebhookType;
 /// Plans a blue-green rollout.
 pub(crate) fn plan(cx: &Cx<'_>, d: &mut Draft, bg: &BlueGreenStrategy) -> Desired {
     if !d.releasing() {
-        return steady(cx, d);
+        return steady::steady(cx, d, Preview::Stable);
     }
     if d.aborted() {
-        return aborted(cx, d);
+        return steady::aborted(cx, d, Preview::Stable);
     }
     let (stable, new, r) = (d.stable(), d.current(), cx.replicas());
     let full = d.st.promote_full;
@@ -31,7 +32,7 @@ pub(crate) fn plan(cx: &Cx<'_>, d: &mut Draft, bg: &BlueGreenStrategy) -> Desire
     let mut runs = Vec::new();
     if let Some(why) = webhooks::rollback_asked(cx, d, &mut runs) {
         d.abort(cx.now, bg.abort_scale_down_delay_ms(), why);
-        return aborted(cx, d);
+        return steady::aborted(cx, d, Preview::Stable);
     }
     let state = d.st.blue_green.clone().unwrap_or_default();
 
@@ -66,7 +67,7 @@ pub(crate) fn plan(cx: &Cx<'_>, d: &mut Draft, bg: &BlueGreenStrategy) -> Desire
                     Gate::Hold => gate_open = false,
                     Gate::Abort(why) => {
                         d.abort(cx.now, bg.abort_scale_down_delay_ms(), why);
-                        return aborted(cx, d);
+                        return steady::aborted(cx, d, Preview::Stable);
                     }
                 }
             }
@@ -82,7 +83,7 @@ pub(crate) fn plan(cx: &Cx<'_>, d: &mut Draft, bg: &BlueGreenStrategy) -> Desire
                     Gate::Hold => gate_open = false,
                     Gate::Abort(why) => {
                         d.abort(cx.now, bg.abort_scale_down_delay_ms(), why);
-                        return aborted(cx, d);
+                        return steady::aborted(cx, d, Preview::Stable);
                     }
                 }
             }
@@ -115,7 +116,7 @@ pub(crate) fn plan(cx: &Cx<'_>, d: &mut Draft, bg: &BlueGreenStrategy) -> Desire
                 (Gate::Pass, Gate::Pass) => {}
                 (Gate::Abort(why), _) | (_, Gate::Abort(why)) => {
                     d.abort(cx.now, bg.abort_scale_down_delay_ms(), why);
-                    return aborted(cx, d);
+                    return steady::aborted(cx, d, Preview::Stable);
                 }
                 _ => {
                     return Desired {
@@ -200,7 +201,7 @@ pub(crate) fn plan(cx: &Cx<'_>, d: &mut Draft, bg: &BlueGreenStrategy) -> Desire
             }
             Gate::Abort(why) => {
                 d.abort(cx.now, bg.abort_scale_down_delay_ms(), why);
-                return aborted(cx, d);
+                return steady::aborted(cx, d, Preview::Stable);
             }
         }
     }
@@ -223,7 +224,7 @@ pub(crate) fn plan(cx: &Cx<'_>, d: &mut Draft, bg: &BlueGreenStrategy) -> Desire
         EventReason::RolloutPromoted,
         format!("{new} is stable (was {stable})"),
     );
-    steady(cx, d)
+    steady::steady(cx, d, Preview::Stable)
 }
 
 /// Keeps a run of this release going while its gate waits on the platform
@@ -278,31 +279,4 @@ fn promotion_due(cx: &Cx<'_>, d: &mut Draft, bg: &BlueGreenStrategy, asked: bool
     );
     d.wake_at(due);
     false
-}
-
-/// The stable revision alone, active and preview.
-fn steady(cx: &Cx<'_>, d: &mut Draft) -> Desired {
-    let stable = d.stable();
-    let r = cx.replicas();
-    if cx.ready(&stable) < r {
-        d.wait(Wait::Platform(format!(
-            "stable {stable}: {}/{r} replicas ready",
-            cx.ready(&stable)
-        )));
-    }
-    Desired {
-        replicas: BTreeMap::from([(stable.clone(), r)]),
-        traffic: Traffic {
-            stable: Some(stable.clone()),
-            preview: Some(stable),
-            ..Traffic::default()
-        },
-        runs: Vec::new(),
-    }
-}
-
-fn aborted(cx: &Cx<'_>, d: &mut Draft) -> Desired {
-    let desired = steady(cx, d);
-    d.wait = Wait::Aborted;
-    desired
 }

@@ -15,6 +15,7 @@ use serin_api::status::{AnalysisKind, Traffic};
 use crate::analysis::{Gate, judge, run_name};
 use crate::context::{Cx, Desired, Draft, PauseReasonKey, RunSpec, Wait, WantedRun, percent_of};
 use crate::output::EventReason;
+use crate::steady::{self, Preview};
 use crate::strategy::{self, Split};
 use crate::webhooks;
 use serin_api::webhook::WebhookType;
@@ -22,10 +23,10 @@ use serin_api::webhook::WebhookType;
 /// Plans a canary rollout.
 pub(crate) fn plan(cx: &Cx<'_>, d: &mut Draft, c: &CanaryStrategy) -> Desired {
     if !d.releasing() {
-        return steady(cx, d);
+        return steady::steady(cx, d, Preview::None);
     }
     if d.aborted() {
-        return aborted(cx, d);
+        return steady::aborted(cx, d, Preview::None);
     }
     let steps = c.effective_steps();
     let n = i32::try_from(steps.len()).unwrap_or(i32::MAX);
@@ -39,7 +40,7 @@ pub(crate) fn plan(cx: &Cx<'_>, d: &mut Draft, c: &CanaryStrategy) -> Desired {
     let mut runs = Vec::new();
     if let Some(why) = webhooks::rollback_asked(cx, d, &mut runs) {
         d.abort(cx.now, c.abort_scale_down_delay_ms(), why);
-        return aborted(cx, d);
+        return steady::aborted(cx, d, Preview::None);
     }
     if i == 0 && !d.st.promote_full && has_hooks(cx, WebhookType::PreRollout) {
         // Acceptance tests run against a ready canary that has no traffic yet.
@@ -56,7 +57,7 @@ pub(crate) fn plan(cx: &Cx<'_>, d: &mut Draft, c: &CanaryStrategy) -> Desired {
             Gate::Hold => return without_traffic(at_step(cx, d, c, &steps, split, 0), runs),
             Gate::Abort(why) => {
                 d.abort(cx.now, c.abort_scale_down_delay_ms(), why);
-                return aborted(cx, d);
+                return steady::aborted(cx, d, Preview::None);
             }
         }
     }
@@ -72,7 +73,7 @@ pub(crate) fn plan(cx: &Cx<'_>, d: &mut Draft, c: &CanaryStrategy) -> Desired {
             let (_, gate) = judge(cx, d, AnalysisKind::Background, None, &bg.as_analysis());
             if let Gate::Abort(why) = gate {
                 d.abort(cx.now, c.abort_scale_down_delay_ms(), why);
-                return aborted(cx, d);
+                return steady::aborted(cx, d, Preview::None);
             }
         }
     }
@@ -94,7 +95,7 @@ pub(crate) fn plan(cx: &Cx<'_>, d: &mut Draft, c: &CanaryStrategy) -> Desired {
             Gate::Hold => break,
             Gate::Abort(why) => {
                 d.abort(cx.now, c.abort_scale_down_delay_ms(), why);
-                return aborted(cx, d);
+                return steady::aborted(cx, d, Preview::None);
             }
         }
     }
@@ -106,7 +107,7 @@ pub(crate) fn plan(cx: &Cx<'_>, d: &mut Draft, c: &CanaryStrategy) -> Desired {
         let (run, gate) = judge(cx, d, AnalysisKind::Background, None, &bg.as_analysis());
         if let Gate::Abort(why) = gate {
             d.abort(cx.now, c.abort_scale_down_delay_ms(), why);
-            return aborted(cx, d);
+            return steady::aborted(cx, d, Preview::None);
         }
         runs.push(run);
     }
@@ -132,32 +133,6 @@ pub(crate) fn plan(cx: &Cx<'_>, d: &mut Draft, c: &CanaryStrategy) -> Desired {
         d.wait(Wait::Platform(at.describe(cx, "promotion")));
     }
     Desired { runs, ..at.desired }
-}
-
-/// The stable revision alone, with all traffic.
-pub(crate) fn steady(cx: &Cx<'_>, d: &mut Draft) -> Desired {
-    let stable = d.stable();
-    let r = cx.replicas();
-    if cx.ready(&stable) < r {
-        d.wait(Wait::Platform(format!(
-            "stable {stable}: {}/{r} replicas ready",
-            cx.ready(&stable)
-        )));
-    }
-    Desired {
-        replicas: BTreeMap::from([(stable.clone(), r)]),
-        traffic: Traffic {
-            stable: Some(stable),
-            ..Traffic::default()
-        },
-        runs: Vec::new(),
-    }
-}
-
-fn aborted(cx: &Cx<'_>, d: &mut Draft) -> Desired {
-    let desired = steady(cx, d);
-    d.wait = Wait::Aborted;
-    desired
 }
 
 /// Whether the spec has webhooks of a type.
@@ -193,7 +168,7 @@ fn promote(cx: &Cx<'_>, d: &mut Draft) -> Desired {
         EventReason::RolloutPromoted,
         format!("{new} is stable (was {old})"),
     );
-    steady(cx, d)
+    steady::steady(cx, d, Preview::None)
 }
 
 /// A pause holds the current step's analysis run as it is (it is not

@@ -18,6 +18,7 @@ mod progress;
 mod reconcile;
 mod report;
 mod revisions;
+mod steady;
 mod strategy;
 mod webhooks;
 
