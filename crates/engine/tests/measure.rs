@@ -170,8 +170,15 @@ fn a_command_without_conditions_passes_only_on_exit_zero() {
     let failed = Outcome::Value {
         result: ResultValue::Number(3.0),
         unconditioned: Failed,
+        note: Some("stderr: boom".into()),
     };
-    assert_eq!(run(&s, "m", vec![failed]).phase, Failed);
+    let status = run(&s, "m", vec![failed]);
+    assert_eq!(status.phase, Failed);
+    let m = &status.metric_results[0].measurements[0];
+    assert_eq!(
+        (m.value.as_deref(), m.message.as_deref()),
+        (Some("3"), Some("stderr: boom"))
+    );
     assert_eq!(run(&s, "m", vec![num(0.0)]).phase, Successful);
 }
 

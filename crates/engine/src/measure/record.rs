@@ -83,8 +83,9 @@ fn measurement(
         Outcome::Value {
             result,
             unconditioned,
+            note,
         } => match evaluate(metric, &result, args, unconditioned) {
-            Ok(phase) => (phase, Some(result.text()), None),
+            Ok(phase) => (phase, Some(result.text()), note),
             Err(e) => (
                 AnalysisPhase::Error,
                 Some(result.text()),

@@ -29,6 +29,8 @@ pub enum Outcome {
         result: ResultValue,
         /// The phase when no condition is set.
         unconditioned: AnalysisPhase,
+        /// A note for the measurement's message (a command's stderr).
+        note: Option<String>,
     },
     /// A verdict the provider reached itself (the sequential judge); the
     /// conditions do not apply. `Running` means "no verdict yet".
@@ -50,6 +52,7 @@ impl Outcome {
         Self::Value {
             result,
             unconditioned: AnalysisPhase::Successful,
+            note: None,
         }
     }
 }

@@ -1,0 +1,188 @@
+//! [`run_analysis`]: measures one AnalysisRun until it is decided or
+//! stopped. The pure `serin_engine::measure` says what is due and judges
+//! each outcome; here the due metrics are measured concurrently, each within
+//! its time limit, the status is saved after every measurement, and the
+//! runner sleeps (`tokio::time::sleep_until`) until the next one is due.
+
+use std::future::Future;
+use std::pin::Pin;
+
+use futures_util::StreamExt;
+use futures_util::stream::FuturesUnordered;
+use serin_api::Time;
+use serin_api::analysis::{AnalysisRunSpec, AnalysisRunStatus, Metric};
+use serin_engine::measure::{self, Outcome};
+use tokio::sync::watch;
+use tokio::time::Instant;
+
+use crate::provider::{MetricProvider, Request, timeout_of};
+use crate::store::{RunStore, StoredRun};
+
+/// Maps tokio's clock (paused in tests) to the wall-clock times stored in a
+/// status: one reading of each at the start, then tokio's elapsed time.
+#[derive(Clone, Copy, Debug)]
+struct Clock {
+    wall: Time,
+    instant: Instant,
+}
+
+impl Clock {
+    fn start() -> Self {
+        Self {
+            wall: Time(jiff::Timestamp::now()),
+            instant: Instant::now(),
+        }
+    }
+
+    fn now(&self) -> Time {
+        let ms = u64::try_from(self.instant.elapsed().as_millis()).unwrap_or(u64::MAX);
+        self.wall.plus_millis(ms)
+    }
+
+    fn instant_at(&self, t: Time) -> Instant {
+        self.instant + std::time::Duration::from_millis(t.millis_since(self.wall))
+    }
+}
+
+type Measuring<'a> = Pin<Box<dyn Future<Output = (String, Outcome, Time, Time)> + Send + 'a>>;
+
+/// Measures run `name` until its phase is final, `spec.terminate` is set,
+/// or `stop` turns true (the engine's `StopAnalysis`), and returns the final
+/// status. On a stop, measurements under way are abandoned (a command is
+/// killed) and the run ends with the verdict so far. `status` is where a
+/// previous runner left off (`AnalysisRunStatus::default()` for a new run).
+/// The status is saved to `store` at the start and after every measurement;
+/// a store error is logged and measuring goes on.
+pub async fn run_analysis<P, S>(
+    name: &str,
+    spec: &AnalysisRunSpec,
+    status: AnalysisRunStatus,
+    provider: &P,
+    store: &S,
+    mut stop: watch::Receiver<bool>,
+) -> AnalysisRunStatus
+where
+    P: MetricProvider,
+    S: RunStore,
+{
+    let clock = Clock::start();
+    let mut run = StoredRun {
+        spec: spec.clone(),
+        status,
+    };
+    measure::start(spec, &mut run.status, clock.now());
+    let resolved: Result<Vec<Metric>, _> = spec
+        .metrics
+        .iter()
+        .map(|m| measure::resolve_metric(m, &spec.args))
+        .collect();
+    let metrics = match resolved {
+        Ok(m) => m,
+        Err(e) => {
+            if !run.status.phase.is_terminal() {
+                measure::fail_run(&mut run.status, format!("cannot measure: {e}"));
+            }
+            save(store, name, &run).await;
+            return run.status;
+        }
+    };
+    let sequential_metrics = metrics
+        .iter()
+        .filter(|m| m.provider.sequential.is_some())
+        .count();
+    save(store, name, &run).await;
+
+    loop {
+        if run.status.phase.is_terminal() {
+            return run.status;
+        }
+        if spec.terminate || *stop.borrow() {
+            measure::terminate(spec, &mut run.status);
+            save(store, name, &run).await;
+            return run.status;
+        }
+        let due = measure::due(spec, &run.status, clock.now());
+        if due.is_empty() {
+            let next = spec
+                .metrics
+                .iter()
+                .filter_map(|m| measure::next_due(spec, &run.status, &m.name))
+                .min();
+            let Some(next) = next else {
+                // Nothing left to measure and no verdict: end with what is known.
+                measure::terminate(spec, &mut run.status);
+                save(store, name, &run).await;
+                return run.status;
+            };
+            tokio::select! {
+                () = tokio::time::sleep_until(clock.instant_at(next)) => {}
+                () = stopped(&mut stop) => {}
+            }
+            continue;
+        }
+
+        let mut pending: FuturesUnordered<Measuring<'_>> = FuturesUnordered::new();
+        for metric_name in due {
+            let Some(metric) = metrics.iter().find(|m| m.name == metric_name) else {
+                continue;
+            };
+            let last = run
+                .status
+                .metric_results
+                .iter()
+                .find(|r| r.name == metric_name)
+                .and_then(|r| r.measurements.last())
+                .cloned();
+            pending.push(Box::pin(async move {
+                let started = clock.now();
+                let limit = timeout_of(metric);
+                let req = Request {
+                    run: name,
+                    metric,
+                    last: last.as_ref(),
+                    sequential_metrics,
+                };
+                let outcome = match tokio::time::timeout(limit, provider.measure(req)).await {
+                    Ok(o) => o,
+                    Err(_) => Outcome::Error(format!(
+                        "the measurement took longer than its {}s time limit",
+                        limit.as_secs_f64()
+                    )),
+                };
+                (metric_name, outcome, started, clock.now())
+            }));
+        }
+        loop {
+            let next = tokio::select! {
+                next = pending.next() => next,
+                () = stopped(&mut stop) => None,
+            };
+            let Some((metric_name, outcome, started, finished)) = next else {
+                break;
+            };
+            measure::record(
+                spec,
+                &mut run.status,
+                &metric_name,
+                outcome,
+                started,
+                finished,
+            );
+            save(store, name, &run).await;
+        }
+    }
+}
+
+/// Resolves when `stop` changes; never when its sender is gone (nobody can
+/// stop the run any more, so it runs to its verdict).
+async fn stopped(stop: &mut watch::Receiver<bool>) {
+    if stop.changed().await.is_err() {
+        std::future::pending::<()>().await;
+    }
+}
+
+async fn save<S: RunStore>(store: &S, name: &str, run: &StoredRun) {
+    if let Err(e) = store.save(name, run).await {
+        tracing::warn!(run = name, error = %e, "could not save the analysis run; measuring goes on");
+    }
+}
