@@ -7,6 +7,7 @@ use std::process::ExitCode;
 use clap::Subcommand;
 
 mod crd;
+mod demo_app;
 mod lint;
 
 /// Every subcommand.
@@ -16,6 +17,9 @@ pub enum Command {
     Lint(lint::Args),
     /// Print the CustomResourceDefinitions generated from the Rust types.
     Crd(crd::Args),
+    /// Run the reference service (probes, version, metrics, fault injection).
+    #[command(disable_version_flag = true)]
+    DemoApp(demo_app::Args),
 }
 
 /// Runs `command`; `Ok` carries the exit code (a lint failure is not an
@@ -24,5 +28,6 @@ pub fn run(command: Command) -> anyhow::Result<ExitCode> {
     match command {
         Command::Lint(args) => lint::run(&args),
         Command::Crd(args) => crd::run(&args),
+        Command::DemoApp(args) => demo_app::run(&args),
     }
 }
