@@ -41,6 +41,22 @@ pub trait RunStore: Send + Sync {
     ) -> impl Future<Output = Result<BTreeMap<String, StoredRun>, StoreError>> + Send;
 }
 
+impl<T: RunStore> RunStore for std::sync::Arc<T> {
+    fn save(
+        &self,
+        name: &str,
+        run: &StoredRun,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send {
+        (**self).save(name, run)
+    }
+
+    fn load_all(
+        &self,
+    ) -> impl Future<Output = Result<BTreeMap<String, StoredRun>, StoreError>> + Send {
+        (**self).load_all()
+    }
+}
+
 /// A [`RunStore`] in memory: for tests, and a daemon that keeps nothing.
 #[derive(Debug, Default)]
 pub struct MemoryStore {
