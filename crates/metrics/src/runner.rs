@@ -19,18 +19,24 @@ use crate::provider::{MetricProvider, Request, timeout_of};
 use crate::store::{RunStore, StoredRun};
 
 /// Maps tokio's clock (paused in tests) to the wall-clock times stored in a
-/// status: one reading of each at the start, then tokio's elapsed time.
+/// status: one reading of each, taken once per process, then tokio's
+/// monotonic elapsed time. Runners of one process (and a runner resuming
+/// another's run) therefore agree on time, paused or not.
 #[derive(Clone, Copy, Debug)]
 struct Clock {
     wall: Time,
     instant: Instant,
 }
 
+static ANCHOR: std::sync::OnceLock<(Time, std::time::Instant)> = std::sync::OnceLock::new();
+
 impl Clock {
     fn start() -> Self {
+        let (wall, instant) =
+            *ANCHOR.get_or_init(|| (Time(jiff::Timestamp::now()), Instant::now().into_std()));
         Self {
-            wall: Time(jiff::Timestamp::now()),
-            instant: Instant::now(),
+            wall,
+            instant: Instant::from_std(instant),
         }
     }
 
