@@ -17,8 +17,34 @@ pub struct ArmCounts {
     /// Of those, errors (5xx and upstream failures).
     pub errors: u64,
     /// Latency histogram: cumulative buckets, the last with `le = +∞`.
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty", with = "buckets")]
     pub latency: Vec<Bucket>,
+}
+
+/// Buckets in JSON as `[le, count]` pairs with `le` null for +∞ (JSON has
+/// no infinity, and serde_json would write it as null and fail to read it).
+mod buckets {
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+    use serin_engine::judge::Bucket;
+
+    pub(super) fn serialize<S: Serializer>(b: &[Bucket], s: S) -> Result<S::Ok, S::Error> {
+        let pairs: Vec<(Option<f64>, u64)> = b
+            .iter()
+            .map(|b| (b.le.is_finite().then_some(b.le), b.count))
+            .collect();
+        pairs.serialize(s)
+    }
+
+    pub(super) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<Bucket>, D::Error> {
+        let pairs: Vec<(Option<f64>, u64)> = Vec::deserialize(d)?;
+        Ok(pairs
+            .into_iter()
+            .map(|(le, count)| Bucket {
+                le: le.unwrap_or(f64::INFINITY),
+                count,
+            })
+            .collect())
+    }
 }
 
 impl ArmCounts {
@@ -174,6 +200,13 @@ mod tests {
         );
         let restarted = counts(7, 1, &[(0.1, 7), (f64::INFINITY, 7)]);
         assert_eq!(restarted.since(&b), restarted);
+    }
+
+    #[test]
+    fn counts_with_an_infinite_bucket_survive_json() {
+        let c = counts(3, 1, &[(0.1, 2), (f64::INFINITY, 3)]);
+        let text = serde_json::to_string(&c).unwrap_or_default();
+        assert_eq!(serde_json::from_str::<ArmCounts>(&text).ok(), Some(c));
     }
 
     #[test]

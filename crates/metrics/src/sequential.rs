@@ -40,14 +40,18 @@ pub fn look(
         .map_err(|e| MeasureError::config(NAME, e.to_string()))?;
     let canary = feed.counts(Arm::Canary);
     let stable = feed.counts(Arm::Stable);
-    let previous: Option<SequentialState> = last
-        .and_then(|m| m.value.as_deref())
-        .and_then(|v| serde_json::from_str(v).ok());
+    let stored = last.and_then(|m| m.value.as_deref());
+    let previous: Option<SequentialState> = stored.and_then(|v| serde_json::from_str(v).ok());
     let (judge, message) = match previous {
         None => {
             let judge = SequentialJudge::new(config);
+            let again = if stored.is_some() {
+                "the stored state was unreadable, starting again; "
+            } else {
+                ""
+            };
             let message = format!(
-                "first look: readings taken (canary {} requests, stable {}); counting from here",
+                "first look: {again}readings taken (canary {} requests, stable {}); counting from here",
                 canary.requests, stable.requests
             );
             (judge, message)
