@@ -1,8 +1,16 @@
-//! The `sequential` provider: drives `serin_engine::judge` with the canary's
-//! and the stable's counts since the previous look, read from an
-//! [`ArmFeed`]. The judge's state and the readings it counted up to are
-//! stored as the measurement's value, so a restarted runner resumes the test
-//! where it stopped; the first look only takes the readings.
+//! The `sequential` provider: one look of `serin_engine::judge` per
+//! measurement, from the canary's and the stable's cumulative counters read
+//! through an [`ArmFeed`] at the same moment. The judge's state is the
+//! measurement's value and each look resumes from the previous one's, so a
+//! restarted runner loses no evidence; an unreadable state is an Error
+//! measurement, never a silent restart (which would weaken alpha).
+//!
+//! - `errors`: `SequentialJudge::observe_counters` on requests and errors;
+//!   the judge keeps the readings and subtracts.
+//! - `latency`: the value also holds both arms' last histogram readings,
+//!   and the judge gets the histogram deltas (`observe_latency`).
+//!
+//! The first look of either test only takes the readings.
 
 use serde::{Deserialize, Serialize};
 use serin_api::analysis::{Arm, Measurement, SequentialMetric, SequentialTest};
@@ -14,11 +22,10 @@ use crate::feed::{ArmCounts, ArmFeed};
 
 const NAME: &str = "sequential";
 
-/// What a sequential measurement stores: the judge, and the readings its
-/// counts go up to.
+/// What a latency look stores: the judge, and the histograms it counted up to.
 #[derive(Serialize, Deserialize, Clone, Debug, PartialEq)]
 #[serde(rename_all = "camelCase")]
-pub struct SequentialState {
+pub struct LatencyState {
     /// The judge after this look.
     pub judge: SequentialJudge,
     /// The canary's reading at this look.
@@ -38,50 +45,55 @@ pub fn look(
 ) -> Result<Outcome, MeasureError> {
     let config = JudgeConfig::from_metric(metric, sequential_metrics)
         .map_err(|e| MeasureError::config(NAME, e.to_string()))?;
+    let previous = last.and_then(|m| m.value.as_deref());
     let canary = feed.counts(Arm::Canary);
     let stable = feed.counts(Arm::Stable);
-    let stored = last.and_then(|m| m.value.as_deref());
-    let previous: Option<SequentialState> = stored.and_then(|v| serde_json::from_str(v).ok());
-    let (judge, message) = match previous {
-        None => {
-            let judge = SequentialJudge::new(config);
-            let again = if stored.is_some() {
-                "the stored state was unreadable, starting again; "
-            } else {
-                ""
-            };
-            let message = format!(
-                "first look: {again}readings taken (canary {} requests, stable {}); counting from here",
-                canary.requests, stable.requests
+    match config.test {
+        SequentialTest::Errors => {
+            let mut judge = SequentialJudge::resume(previous, config)
+                .map_err(|e| MeasureError::config(NAME, e.to_string()))?;
+            judge.observe_counters(
+                ArmDelta::new(canary.requests, canary.errors),
+                ArmDelta::new(stable.requests, stable.errors),
             );
-            (judge, message)
+            Ok(judge.outcome())
         }
-        Some(prev) => {
-            let mut judge = prev.judge;
-            let dc = canary.since(&prev.canary);
-            let ds = stable.since(&prev.stable);
-            match judge.config().test {
-                SequentialTest::Errors => judge.observe(
-                    ArmDelta::new(dc.requests, dc.errors),
-                    ArmDelta::new(ds.requests, ds.errors),
-                ),
-                SequentialTest::Latency => judge.observe_latency(&dc.latency, &ds.latency),
-            };
-            let message = judge.message();
-            (judge, message)
+        SequentialTest::Latency => latency_look(previous, config, canary, stable),
+    }
+}
+
+fn latency_look(
+    previous: Option<&str>,
+    config: JudgeConfig,
+    canary: ArmCounts,
+    stable: ArmCounts,
+) -> Result<Outcome, MeasureError> {
+    let state = match previous {
+        None => LatencyState {
+            judge: SequentialJudge::new(config),
+            canary,
+            stable,
+        },
+        Some(text) => {
+            let mut state: LatencyState = serde_json::from_str(text).map_err(|e| {
+                MeasureError::config(
+                    NAME,
+                    format!("the sequential judge's stored state is unreadable: {e}"),
+                )
+            })?;
+            let dc = canary.since(&state.canary);
+            let ds = stable.since(&state.stable);
+            state.judge.observe_latency(&dc.latency, &ds.latency);
+            state.canary = canary;
+            state.stable = stable;
+            state
         }
-    };
-    let phase = judge.verdict().phase();
-    let state = SequentialState {
-        judge,
-        canary,
-        stable,
     };
     let value = serde_json::to_string(&state)
         .map_err(|e| MeasureError::config(NAME, format!("cannot store the judge: {e}")))?;
     Ok(Outcome::Judged {
-        phase,
+        phase: state.judge.verdict().phase(),
         value,
-        message,
+        message: state.judge.message(),
     })
 }

@@ -240,7 +240,6 @@ async fn sequential_fails_a_bad_canary_and_resumes_from_the_stored_state() {
     let p = providers().with_feed(feed.clone());
     let (phase, mut last) = judged(&measure(&p, &m, None).await);
     assert_eq!(phase, AnalysisPhase::Running);
-    assert!(last.message.as_deref().unwrap().starts_with("first look"));
     let (mut canary, mut stable) = ((0, 0), (0, 0));
     for look in 0..50 {
         canary = (canary.0 + 100, canary.1 + 10);
@@ -259,4 +258,46 @@ async fn sequential_fails_a_bad_canary_and_resumes_from_the_stored_state() {
         assert_eq!(phase, AnalysisPhase::Running);
     }
     panic!("a canary failing ten times as often was never failed");
+}
+
+#[tokio::test]
+async fn sequential_latency_fails_a_slow_canary() {
+    let feed = Arc::new(Feed::default());
+    let m = metric(
+        json!({"name": "s", "interval": "10s", "provider": {"sequential": {"test": "latency"}}}),
+    );
+    let mut last: Option<Measurement> = None;
+    let (mut canary, mut stable) = (0, 0);
+    for look in 0..60 {
+        // Stable: 5% slower than 0.1s; canary: 50%.
+        feed.set(Arm::Canary, canary, 0, canary / 2);
+        feed.set(Arm::Stable, stable, 0, stable * 95 / 100);
+        let p = providers().with_feed(feed.clone());
+        let (phase, m2) = judged(&measure(&p, &m, last.as_ref()).await);
+        last = Some(m2);
+        if phase == AnalysisPhase::Failed {
+            assert!(
+                look > 1,
+                "the first looks only set readings and the threshold"
+            );
+            return;
+        }
+        assert_eq!(phase, AnalysisPhase::Running, "look {look}");
+        canary += 100;
+        stable += 1000;
+    }
+    panic!("a canary slow ten times as often was never failed");
+}
+
+#[tokio::test]
+async fn an_unreadable_judge_state_is_an_error_not_a_fresh_start() {
+    let feed = Arc::new(Feed::default());
+    let p = providers().with_feed(feed);
+    let m = metric(json!({"name": "s", "provider": {"sequential": {"test": "errors"}}}));
+    let garbage = Measurement {
+        value: Some("{not json".into()),
+        ..Measurement::default()
+    };
+    let e = error_text(&measure(&p, &m, Some(&garbage)).await);
+    assert!(e.contains("unreadable"), "{e}");
 }
