@@ -399,3 +399,123 @@ async fn a_replica_left_running_is_adopted_by_the_next_supervisor() {
     timeout(LIMIT, second.shutdown()).await.unwrap();
     assert!(!running(replacement.pid));
 }
+
+#[tokio::test]
+async fn a_slow_start_is_probed_for_readiness_only_after_its_startup_probe_passes() {
+    let mut spec = demo(&["--startup-seconds", "1"]);
+    spec.probes.startup = Some(HttpProbe {
+        failure_threshold: Some(100),
+        ..probe("/startup")
+    });
+    // `/version` answers at once: readiness alone would pass before startup.
+    spec.probes.readiness = Some(probe("/version"));
+    let sup = Supervisor::new(&spec, options("startup"), Arc::new(NoDrain)).unwrap();
+    let started = Instant::now();
+    sup.scale("v1", 1).unwrap();
+    let snap = until(&sup, "ready", |s| ready(s, "v1") == 1).await;
+    assert!(started.elapsed() >= Duration::from_secs(1));
+    assert_eq!(snap.versions["v1"].state.restarts, 0);
+    timeout(LIMIT, sup.shutdown()).await.unwrap();
+}
+
+#[tokio::test]
+async fn a_startup_probe_that_keeps_failing_restarts_the_replica() {
+    let mut spec = demo(&["--startup-seconds", "600"]);
+    spec.probes.startup = Some(probe("/startup"));
+    let sup = Supervisor::new(&spec, options("startup-fails"), Arc::new(NoDrain)).unwrap();
+    sup.scale("v1", 1).unwrap();
+    let snap = until(&sup, "a restart", |s| s.versions["v1"].state.restarts >= 1).await;
+    assert_eq!(snap.versions["v1"].state.ready, 0);
+    timeout(LIMIT, sup.shutdown()).await.unwrap();
+}
+
+#[tokio::test]
+async fn a_replica_failing_readiness_leaves_the_endpoints_until_it_passes_again() {
+    let sup = Supervisor::new(&demo(&[]), options("readiness"), Arc::new(NoDrain)).unwrap();
+    sup.scale("v1", 1).unwrap();
+    let snap = until(&sup, "ready", |s| ready(s, "v1") == 1).await;
+    let endpoint = snap.versions["v1"].endpoints[0];
+    let (status, _) = request(endpoint, "PUT", "/fault", r#"{"failReadiness":true}"#).await;
+    assert_eq!(status, 200);
+    let snap = until(&sup, "not ready", |s| ready(s, "v1") == 0).await;
+    assert!(snap.versions["v1"].endpoints.is_empty());
+    assert_eq!(
+        snap.versions["v1"].state.restarts, 0,
+        "readiness never restarts"
+    );
+    let (status, _) = request(endpoint, "PUT", "/fault", r#"{"failReadiness":false}"#).await;
+    assert_eq!(status, 200);
+    let snap = until(&sup, "ready again", |s| ready(s, "v1") == 1).await;
+    assert_eq!(snap.versions["v1"].endpoints, [endpoint]);
+    timeout(LIMIT, sup.shutdown()).await.unwrap();
+}
+
+#[tokio::test]
+async fn a_crash_loop_is_forgotten_once_the_replica_stays_ready() {
+    let dir = std::env::temp_dir().join(format!("serin-supervisor-{}-wd", std::process::id()));
+    std::fs::create_dir_all(dir.join("v1")).unwrap();
+    let script = format!(
+        r#"if [ -e ok ]; then exec {} demo-app --port "$1" --version v1; fi; echo "not yet" >&2; exit 1"#,
+        env!("CARGO_BIN_EXE_serin")
+    );
+    let mut spec = shell(&script);
+    spec.command.extend(["sh".to_owned(), "{port}".to_owned()]);
+    spec.working_dir = Some(format!("{}/{{version}}", dir.display()));
+    spec.probes.readiness = Some(probe("/readyz"));
+    let mut opts = options("forgotten");
+    opts.stable_after = Duration::from_millis(500);
+    let sup = Supervisor::new(&spec, opts, Arc::new(NoDrain)).unwrap();
+    sup.scale("v1", 1).unwrap();
+    until(&sup, "a crash loop and a start failure", |s| {
+        let st = &s.versions["v1"].state;
+        st.crash_looping
+            && st
+                .start_failure
+                .as_deref()
+                .is_some_and(|f| f.contains("not yet"))
+    })
+    .await;
+    std::fs::write(dir.join("v1").join("ok"), "").unwrap();
+    until(&sup, "ready without a start failure", |s| {
+        let st = &s.versions["v1"].state;
+        st.ready == 1 && st.start_failure.is_none()
+    })
+    .await;
+    until(&sup, "the crash loop forgotten", |s| {
+        let st = &s.versions["v1"].state;
+        st.ready == 1 && !st.crash_looping
+    })
+    .await;
+    timeout(LIMIT, sup.shutdown()).await.unwrap();
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+/// A drainer that never finishes.
+struct Forever;
+
+impl Drainer for Forever {
+    fn drain<'a>(&'a self, _: &'a str, _: SocketAddr, _: Duration) -> DrainFuture<'a> {
+        Box::pin(std::future::pending())
+    }
+}
+
+#[tokio::test]
+async fn a_drain_that_never_ends_is_cut_short_after_drain_seconds() {
+    let mut spec = demo(&[]);
+    spec.drain_seconds = Some(1);
+    let sup = Supervisor::new(&spec, options("drain-timeout"), Arc::new(Forever)).unwrap();
+    sup.scale("v1", 1).unwrap();
+    let snap = until(&sup, "ready", |s| ready(s, "v1") == 1).await;
+    let pid = snap.versions["v1"].replicas[0].pid;
+    let started = Instant::now();
+    sup.scale("v1", 0).unwrap();
+    let snap = sup.snapshot();
+    assert_eq!(snap.versions["v1"].state.replicas, 0);
+    assert!(
+        snap.versions["v1"].endpoints.is_empty(),
+        "out of the endpoints at once"
+    );
+    until(&sup, "the version gone", |s| s.versions.is_empty()).await;
+    assert!(started.elapsed() >= Duration::from_secs(1));
+    assert!(!running(pid));
+}
