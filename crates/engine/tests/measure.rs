@@ -151,6 +151,16 @@ fn conditions_decide_each_measurement_as_argo_does() {
 }
 
 #[test]
+fn a_condition_nested_too_deep_is_an_error_not_a_crash() {
+    let deep = format!("{}result{} > 1.0", "(".repeat(40), ")".repeat(40));
+    let s = spec(vec![metric(json!({"name": "m", "successCondition": deep}))]);
+    let status = run(&s, "m", vec![num(2.0)]);
+    let m = &status.metric_results[0].measurements[0];
+    assert_eq!(m.phase, Error);
+    assert!(m.message.as_deref().unwrap().contains("40 deep"));
+}
+
+#[test]
 fn conditions_read_args_as_strings() {
     let mut s = spec(vec![metric(json!({
         "name": "m", "successCondition": "string(result) == args.want"

@@ -166,17 +166,75 @@ where
             let Some((metric_name, outcome, started, finished)) = next else {
                 break;
             };
-            measure::record(
+            record(
                 spec,
                 &mut run.status,
-                &metric_name,
+                metric_name,
                 outcome,
                 started,
                 finished,
-            );
+            )
+            .await;
             save(store, name, &run).await;
         }
     }
+}
+
+/// Conditions nested at most this deep are evaluated on the runner's own
+/// thread (a 2 MiB stack holds about 16 levels in a debug build).
+const INLINE_NESTING: usize = 6;
+/// The stack of the thread that evaluates deeper conditions.
+const DEEP_STACK_BYTES: usize = 64 << 20;
+
+/// `measure::record`, on a thread with a large stack when the metric's
+/// conditions nest deeply (the `cel` crate recurses once per level).
+async fn record(
+    spec: &AnalysisRunSpec,
+    status: &mut AnalysisRunStatus,
+    metric: String,
+    outcome: Outcome,
+    started: Time,
+    finished: Time,
+) {
+    let depth = spec
+        .metrics
+        .iter()
+        .filter(|m| m.name == metric)
+        .flat_map(|m| [&m.success_condition, &m.failure_condition])
+        .flatten()
+        .map(|c| measure::nesting_depth(c))
+        .max()
+        .unwrap_or(0);
+    if depth > INLINE_NESTING {
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        let (spec_owned, mut status_owned) = (spec.clone(), status.clone());
+        let (name, kept) = (metric.clone(), outcome.clone());
+        let spawned = std::thread::Builder::new()
+            .name("serin-condition".into())
+            .stack_size(DEEP_STACK_BYTES)
+            .spawn(move || {
+                measure::record(
+                    &spec_owned,
+                    &mut status_owned,
+                    &name,
+                    kept,
+                    started,
+                    finished,
+                );
+                let _ = tx.send(status_owned);
+            });
+        if spawned.is_ok() {
+            if let Ok(updated) = rx.await {
+                *status = updated;
+                return;
+            }
+        }
+        tracing::warn!(
+            metric,
+            "could not evaluate on a large stack; evaluating inline"
+        );
+    }
+    measure::record(spec, status, &metric, outcome, started, finished);
 }
 
 /// Resolves when `stop` changes; never when its sender is gone (nobody can

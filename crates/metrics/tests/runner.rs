@@ -315,3 +315,12 @@ async fn a_missing_argument_ends_the_run_as_error_before_measuring() {
     );
     assert!(p.calls.lock().unwrap().is_empty());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_deeply_nested_condition_is_evaluated_without_overflowing_the_stack() {
+    let deep = format!("{}result{} > 0.5", "(".repeat(30), ")".repeat(30));
+    let s = spec(json!({"metrics": [metric("m", json!({"successCondition": deep}))]}));
+    let p = Scripted::with(&[("m", &[Step::Value(1.0)])]);
+    let status = run_to_end(&s, &p, &Arc::new(MemoryStore::default())).await;
+    assert_eq!(status.phase, AnalysisPhase::Successful);
+}

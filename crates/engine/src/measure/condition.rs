@@ -7,6 +7,12 @@
 //! | success only | true → Successful, false → Failed |
 //! | failure only | true → Failed, false → Successful |
 //! | neither | the provider's own answer (Successful; Failed for a non-zero exit) |
+//!
+//! The `cel` crate recurses once per nesting level, deeply: a debug build
+//! overflows a 2 MiB stack at about 16 levels. Conditions nested deeper than
+//! [`MAX_CONDITION_NESTING`] (validation's bound too) are refused, and callers
+//! should evaluate on a thread with a large stack (`serin-metrics` records
+//! measurements on a 64 MiB one).
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
@@ -16,6 +22,9 @@ use serin_api::analysis::Metric;
 use thiserror::Error;
 
 use super::value::ResultValue;
+
+/// The deepest bracket nesting a condition may have (as validation checks).
+pub const MAX_CONDITION_NESTING: usize = 32;
 
 /// A condition could not be evaluated (a fault of the spec or of the value,
 /// not of the provider); the measurement counts as an Error.
@@ -36,6 +45,16 @@ pub enum ConditionError {
         result: String,
         /// CEL's error.
         reason: String,
+    },
+    /// The condition nests brackets deeper than [`MAX_CONDITION_NESTING`].
+    #[error(
+        "condition '{source_text}' nests brackets {depth} deep; at most {MAX_CONDITION_NESTING} are allowed"
+    )]
+    TooDeep {
+        /// The condition.
+        source_text: String,
+        /// Its nesting.
+        depth: usize,
     },
     /// The condition gave something other than true or false.
     #[error("condition '{source_text}' gave {got} on result {result}, not true or false")]
@@ -100,6 +119,13 @@ fn eval(
     result: &ResultValue,
     args: &BTreeMap<String, String>,
 ) -> Result<bool, ConditionError> {
+    let depth = nesting_depth(source);
+    if depth > MAX_CONDITION_NESTING {
+        return Err(ConditionError::TooDeep {
+            source_text: source.to_string(),
+            depth,
+        });
+    }
     let program = cel::Program::compile(source).map_err(|_| ConditionError::Parse {
         source_text: source.to_string(),
     })?;
@@ -123,4 +149,21 @@ fn eval(
             reason: e.to_string(),
         }),
     }
+}
+
+/// The deepest nesting of `(`, `[` and `{` in `source` (brackets inside
+/// string literals count too, which only errs on the safe side).
+pub fn nesting_depth(source: &str) -> usize {
+    let (mut depth, mut max) = (0usize, 0usize);
+    for c in source.chars() {
+        match c {
+            '(' | '[' | '{' => {
+                depth += 1;
+                max = max.max(depth);
+            }
+            ')' | ']' | '}' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    max
 }

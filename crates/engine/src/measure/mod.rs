@@ -15,7 +15,7 @@ mod value;
 mod verdict;
 
 pub use args::{ArgSource, ArgsError, build_run_spec, resolve_args, resolve_metric, substitute};
-pub use condition::{ConditionError, evaluate};
+pub use condition::{ConditionError, MAX_CONDITION_NESTING, evaluate, nesting_depth};
 pub use limits::{
     DEFAULT_ERROR_RETRY_MS, DEFAULT_MEASUREMENT_RETENTION, Limits, is_dry_run, retention,
 };
