@@ -223,11 +223,11 @@ async fn record(
                 );
                 let _ = tx.send(status_owned);
             });
-        if spawned.is_ok() {
-            if let Ok(updated) = rx.await {
-                *status = updated;
-                return;
-            }
+        if spawned.is_ok()
+            && let Ok(updated) = rx.await
+        {
+            *status = updated;
+            return;
         }
         tracing::warn!(
             metric,
