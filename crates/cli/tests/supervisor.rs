@@ -519,3 +519,35 @@ async fn a_drain_that_never_ends_is_cut_short_after_drain_seconds() {
     assert!(started.elapsed() >= Duration::from_secs(1));
     assert!(!running(pid));
 }
+
+#[tokio::test]
+async fn restarts_wait_twice_as_long_each_time_up_to_the_cap() {
+    let mut opts = options("backoff");
+    opts.backoff_initial = Duration::from_millis(100);
+    opts.backoff_max = Duration::from_millis(800);
+    let sup = Supervisor::new(&shell("exit 1"), opts, Arc::new(NoDrain)).unwrap();
+    let mut rx = sup.subscribe();
+    sup.scale("v1", 1).unwrap();
+    // When the supervisor reported each restart.
+    let mut seen = Vec::new();
+    timeout(LIMIT, async {
+        while seen.len() < 5 {
+            rx.changed().await.unwrap();
+            let restarts = rx.borrow_and_update().versions["v1"].state.restarts;
+            if usize::try_from(restarts).unwrap() > seen.len() {
+                seen.push(Instant::now());
+            }
+        }
+    })
+    .await
+    .unwrap();
+    // Between two crashes: the backoff (100, 200, 400, 800 ms) and a run of
+    // `exit 1`, which takes a few milliseconds.
+    let gaps: Vec<Duration> = seen.windows(2).map(|w| w[1] - w[0]).collect();
+    for (gap, backoff_ms) in gaps.iter().zip([100u64, 200, 400, 800]) {
+        let floor = Duration::from_millis(backoff_ms - 40);
+        assert!(*gap >= floor, "gaps {gaps:?}: one below {floor:?}");
+    }
+    assert!(sup.snapshot().versions["v1"].state.crash_looping);
+    timeout(LIMIT, sup.shutdown()).await.unwrap();
+}
