@@ -5,12 +5,15 @@
 //! run's [`RunState`] for `Observed.analysis_runs`. The one-host daemon and
 //! the Kubernetes controller both use it; runs are saved through a
 //! [`RunStore`] and [`AnalysisManager::resume`] picks them up after a restart.
+//! A webhook call's final outcome is saved too, as a run without metrics, so
+//! a restarted platform reports it instead of calling again; a call still
+//! polling is not saved (the engine asks for it again after a restart).
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 
 use serin_api::AnalysisPhase;
-use serin_api::analysis::{AnalysisRunStatus, AnalysisTemplateSpec};
+use serin_api::analysis::{AnalysisRunSpec, AnalysisRunStatus, AnalysisTemplateSpec};
 use serin_api::analysis_ref::{AnalysisTemplateRef, RolloutAnalysis};
 use serin_api::webhook::{Webhook, WebhookPayload, WebhookType};
 use serin_engine::measure::{self, ArgSource};
@@ -288,11 +291,26 @@ impl<S: RunStore + 'static> AnalysisManager<S> {
         let inner = self.inner.clone();
         let task_state = state.clone();
         let hook_owned = hook.clone();
+        let task_name = name.to_string();
         let task = tokio::spawn(async move {
-            webhook::call(&inner.client, &hook_owned, &payload, inner.options, |s| {
+            let last = webhook::call(&inner.client, &hook_owned, &payload, inner.options, |s| {
                 set(&task_state, s);
             })
-            .await
+            .await;
+            if hook_owned.type_ != WebhookType::PostRollout {
+                // Kept so that a restarted platform does not call it again.
+                let run = StoredRun {
+                    spec: AnalysisRunSpec::default(),
+                    status: AnalysisRunStatus {
+                        phase: last.phase,
+                        message: last.message,
+                        ..AnalysisRunStatus::default()
+                    },
+                };
+                if let Err(e) = inner.store.save(&task_name, &run).await {
+                    tracing::warn!(run = task_name, error = %e, "could not save the webhook's outcome");
+                }
+            }
         });
         let entry = Entry {
             state,

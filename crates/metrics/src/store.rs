@@ -17,7 +17,8 @@ pub enum StoreError {
     Backend(String),
 }
 
-/// A run as stored: what it measures and how far it got.
+/// A run as stored: what it measures and how far it got. A webhook call's
+/// final outcome is stored as a run without metrics.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct StoredRun {
     /// The run's spec (templates merged, arguments resolved).

@@ -207,3 +207,29 @@ async fn webhook_calls_are_reported_as_runs_except_post_rollout() {
         "a stopped webhook is not asked again"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_restarted_manager_reports_finished_webhook_calls_without_calling_again() {
+    let (pre, pre_url) = Receiver::start(&[Reply::Status(200)]).await;
+    let action: Action = serde_json::from_value(json!({
+        "action": "callWebhook", "name": "pre",
+        "webhook": {"name": "h", "type": "pre-rollout", "url": pre_url},
+        "payload": {"phase": "pre-rollout", "revision": "v2", "stableRevision": "v1"},
+    }))
+    .unwrap();
+    let store = Arc::new(MemoryStore::default());
+    {
+        let m = manager(store.clone());
+        m.execute(std::slice::from_ref(&action), &rollout());
+        eventually(20, "the call's outcome to be saved", || {
+            let run = store.get("pre");
+            async move { run.filter(|r| r.status.phase == AnalysisPhase::Successful) }
+        })
+        .await;
+    }
+    let m = manager(store.clone());
+    m.resume().await.unwrap();
+    m.execute(&[action], &rollout());
+    phase_becomes(&m, "pre", AnalysisPhase::Successful).await;
+    assert_eq!(pre.calls(), 1);
+}
