@@ -171,6 +171,16 @@ fn conditions_read_args_as_strings() {
     }];
     let status = run(&s, "m", vec![num(2.0)]);
     assert_eq!(phase_of(&status, "m"), Successful);
+
+    let mut s = spec(vec![metric(json!({
+        "name": "m", "successCondition": "result < double(args.maxLatency)"
+    }))]);
+    s.args = vec![Argument {
+        name: "maxLatency".into(),
+        value: Some("0.5".into()),
+    }];
+    assert_eq!(phase_of(&run(&s, "m", vec![num(0.25)]), "m"), Successful);
+    assert_eq!(phase_of(&run(&s, "m", vec![num(0.75)]), "m"), Failed);
 }
 
 #[test]
