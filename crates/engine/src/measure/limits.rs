@@ -42,12 +42,14 @@ impl Limits {
             (None, None) => Some(1),
             (None, Some(_)) => None,
         };
+        // Validation refuses negative limits; an unvalidated one counts as 0.
         Self {
-            failure: metric.failure_limit.unwrap_or(0),
-            inconclusive: metric.inconclusive_limit.unwrap_or(0),
+            failure: metric.failure_limit.unwrap_or(0).max(0),
+            inconclusive: metric.inconclusive_limit.unwrap_or(0).max(0),
             consecutive_error: metric
                 .consecutive_error_limit
-                .unwrap_or(DEFAULT_CONSECUTIVE_ERROR_LIMIT),
+                .unwrap_or(DEFAULT_CONSECUTIVE_ERROR_LIMIT)
+                .max(0),
             count,
             interval_ms,
             initial_delay_ms: metric.initial_delay.as_ref().map_or(0, |d| d.millis_or(0)),
