@@ -551,3 +551,28 @@ async fn restarts_wait_twice_as_long_each_time_up_to_the_cap() {
     assert!(sup.snapshot().versions["v1"].state.crash_looping);
     timeout(LIMIT, sup.shutdown()).await.unwrap();
 }
+
+#[tokio::test]
+async fn a_recorded_process_that_is_not_ready_is_killed_instead_of_adopted() {
+    let spec = shell("sleep 60");
+    let first = Supervisor::new(&spec, options("adopt-unready"), Arc::new(NoDrain)).unwrap();
+    first.scale("v1", 1).unwrap();
+    let snap = until(&first, "a running process", |s| {
+        s.versions.get("v1").is_some_and(|v| v.replicas.len() == 1)
+    })
+    .await;
+    drop(first);
+    let records = snap.records();
+    let pid = records[0].pid;
+    assert!(running(pid));
+
+    let second = Supervisor::new(&spec, options("adopt-unready"), Arc::new(NoDrain)).unwrap();
+    let adoption = second.adopt(records).await;
+    assert!(adoption.adopted.is_empty());
+    assert!(
+        adoption.discarded[0].1.starts_with("not ready"),
+        "{adoption:?}"
+    );
+    until_gone(pid).await;
+    assert!(second.snapshot().versions.is_empty());
+}

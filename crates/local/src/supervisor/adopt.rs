@@ -1,6 +1,7 @@
 //! Adoption: after a restart, the daemon hands back the [`ReplicaRecord`]s
 //! it persisted. A replica is taken over when its pid is alive, started
-//! when recorded, and its port passes the readiness probe; it is then
+//! when recorded, and its port passes the readiness probe (tried up to
+//! `failureThreshold` times, `period` apart); it is then
 //! watched by polling its pid (it is not our child). Any other recorded
 //! process still running is killed; the rest are forgotten.
 
@@ -11,6 +12,7 @@ use super::probe;
 use super::process::Proc;
 use super::report::ReplicaRecord;
 use super::signal;
+use super::workload::Probe;
 
 /// What [`adopt`] did with each record.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -30,7 +32,7 @@ pub(crate) async fn adopt(inner: &Arc<Inner>, records: Vec<ReplicaRecord>) -> Ad
             out.discarded.push((record, "not running".to_owned()));
             continue;
         }
-        if let Err(e) = probe::check(record.port, &readiness.path, readiness.timeout).await {
+        if let Err(e) = ready(record.port, &readiness).await {
             signal::kill_group(record.pid);
             out.discarded
                 .push((record, format!("not ready ({e}); killed")));
@@ -59,4 +61,17 @@ pub(crate) async fn adopt(inner: &Arc<Inner>, records: Vec<ReplicaRecord>) -> Ad
         }
     }
     out
+}
+
+/// Probes readiness up to `failure_threshold` times, `period` apart.
+async fn ready(port: u16, readiness: &Probe) -> Result<(), String> {
+    let mut result = probe::check(port, &readiness.path, readiness.timeout).await;
+    for _ in 1..readiness.failure_threshold {
+        if result.is_ok() {
+            break;
+        }
+        tokio::time::sleep(readiness.period).await;
+        result = probe::check(port, &readiness.path, readiness.timeout).await;
+    }
+    result
 }
