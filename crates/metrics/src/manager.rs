@@ -39,7 +39,6 @@ struct Entry {
     reported: bool,
     stop: Option<watch::Sender<bool>>,
     task: Option<AbortHandle>,
-    polls: bool,
 }
 
 struct Inner<S> {
@@ -243,7 +242,6 @@ impl<S: RunStore + 'static> AnalysisManager<S> {
             reported: true,
             stop: Some(stop_tx),
             task: Some(task.abort_handle()),
-            polls: false,
         };
         self.inner
             .runs
@@ -263,7 +261,7 @@ impl<S: RunStore + 'static> AnalysisManager<S> {
         } else if let Some(task) = &e.task {
             task.abort();
             let mut state = e.state.lock().unwrap_or_else(|p| p.into_inner());
-            if !state.phase.is_terminal() && e.polls {
+            if !state.phase.is_terminal() {
                 let why = state.message.clone().unwrap_or_default();
                 *state = RunState {
                     phase: AnalysisPhase::Inconclusive,
@@ -317,7 +315,6 @@ impl<S: RunStore + 'static> AnalysisManager<S> {
             reported: hook.type_ != WebhookType::PostRollout,
             stop: None,
             task: Some(task.abort_handle()),
-            polls: hook.type_.polls(),
         };
         self.inner
             .runs
