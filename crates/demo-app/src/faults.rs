@@ -59,13 +59,21 @@ pub enum LatencyError {
     },
 }
 
-/// Why an error rate is refused.
-pub(crate) fn check_error_rate(rate: f64) -> Result<(), String> {
-    if (0.0..=1.0).contains(&rate) {
-        Ok(())
-    } else {
-        Err(format!("errorRate must be between 0 and 1, got {rate}"))
-    }
+/// Why a set of faults is refused.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum FaultsError {
+    /// `errorRate` is outside 0..=1.
+    #[error("errorRate must be between 0 and 1, got {0}")]
+    ErrorRate(f64),
+    /// The latency distribution cannot be sampled.
+    #[error(transparent)]
+    Latency(#[from] LatencyError),
+    /// `startupSeconds` is negative or not finite.
+    #[error("startupSeconds must be zero or more, got {0}")]
+    StartupSeconds(f64),
+    /// `crashAfterSeconds` is negative or not finite.
+    #[error("crashAfterSeconds must be zero or more, got {0}")]
+    CrashAfterSeconds(f64),
 }
 
 impl Latency {
@@ -97,21 +105,20 @@ impl Latency {
 
 impl Faults {
     /// Checks every field.
-    pub fn check(&self) -> Result<(), String> {
-        check_error_rate(self.error_rate)?;
+    pub fn check(&self) -> Result<(), FaultsError> {
+        if !(0.0..=1.0).contains(&self.error_rate) {
+            return Err(FaultsError::ErrorRate(self.error_rate));
+        }
         if let Some(l) = &self.latency {
-            l.check().map_err(|e| e.to_string())?;
+            l.check()?;
         }
         if !(self.startup_seconds.is_finite() && self.startup_seconds >= 0.0) {
-            return Err(format!(
-                "startupSeconds must be zero or more, got {}",
-                self.startup_seconds
-            ));
+            return Err(FaultsError::StartupSeconds(self.startup_seconds));
         }
         if let Some(s) = self.crash_after_seconds
             && !(s.is_finite() && s >= 0.0)
         {
-            return Err(format!("crashAfterSeconds must be zero or more, got {s}"));
+            return Err(FaultsError::CrashAfterSeconds(s));
         }
         Ok(())
     }

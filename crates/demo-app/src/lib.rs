@@ -11,5 +11,5 @@ mod routes;
 mod server;
 mod state;
 
-pub use faults::{FaultPatch, Faults, Latency, LatencyError};
+pub use faults::{FaultPatch, Faults, FaultsError, Latency, LatencyError};
 pub use server::{Config, Exit, ServeError, serve};

@@ -144,7 +144,7 @@ async fn put_fault(Shared(state): Shared<Arc<State>>, body: axum::body::Bytes) -
     };
     let new = patch.apply(&state.faults());
     if let Err(e) = new.check() {
-        return bad_request(&e);
+        return bad_request(&e.to_string());
     }
     tracing::info!(faults = %json!(new), uptime = state.uptime(), "faults changed");
     state.set_faults(new.clone());

@@ -8,7 +8,7 @@ use std::time::Duration;
 use tokio::net::TcpListener;
 use tokio::time::Instant;
 
-use crate::faults::Faults;
+use crate::faults::{Faults, FaultsError};
 use crate::routes::router;
 use crate::state::State;
 
@@ -40,7 +40,7 @@ pub enum Exit {
 pub enum ServeError {
     /// The faults given at start are out of range.
     #[error("invalid faults: {0}")]
-    Faults(String),
+    Faults(#[from] FaultsError),
     /// Serving failed (accepting connections).
     #[error("serving: {0}")]
     Io(#[from] std::io::Error),
@@ -53,7 +53,7 @@ pub async fn serve(
     config: Config,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<Exit, ServeError> {
-    config.faults.check().map_err(ServeError::Faults)?;
+    config.faults.check()?;
     let instance = if config.instance.is_empty() {
         std::process::id().to_string()
     } else {

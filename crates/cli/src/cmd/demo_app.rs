@@ -73,7 +73,7 @@ impl Args {
             fail_readiness: self.fail_readiness,
             fail_liveness: self.fail_liveness,
         };
-        faults.check().map_err(anyhow::Error::msg)?;
+        faults.check()?;
         let drain_delay = Duration::try_from_secs_f64(self.drain_delay_seconds)
             .context("--drain-delay-seconds must be zero or more")?;
         Ok(Config {
