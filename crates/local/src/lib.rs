@@ -1,6 +1,7 @@
-//! serin's one-host platform. For now, the [`supervisor`]: it runs each
-//! version of a rollout as local processes from `spec.local`, probes them,
-//! restarts them, drains and stops them, and adopts the ones a previous
-//! daemon left running. The embedded store and the control loop come next.
+//! serin's one-host platform: the [`supervisor`] (runs each version of a
+//! rollout as local processes from `spec.local`), the embedded [`store`]
+//! (state that survives the daemon), and the [`daemon`] that ties them to
+//! the proxy, the analysis manager and the engine, with its [`admin`] API.
 
+pub mod store;
 pub mod supervisor;

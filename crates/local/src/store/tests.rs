@@ -1,0 +1,102 @@
+#![allow(clippy::unwrap_used)]
+
+use serin_api::{Command, RolloutSpec, RolloutStatus, Time};
+
+use super::*;
+
+fn spec() -> RolloutSpec {
+    serde_json::from_value(serde_json::json!({
+        "local": {"command": ["app", "{port}"], "version": "v1"},
+        "strategy": {"canary": {"steps": [{"setWeight": 20}]}}
+    }))
+    .unwrap()
+}
+
+fn now() -> Time {
+    Time::from_millis(1_700_000_000_000)
+}
+
+#[test]
+fn a_new_rollout_asks_for_its_file_version_and_a_known_one_keeps_its_own() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path()).unwrap();
+    let r = store.register("web", &spec(), now()).unwrap();
+    assert_eq!(r.desired_revision, "v1");
+    store.set_desired("web", "v2", "alice", now()).unwrap();
+    drop(store);
+    let store = Store::open(dir.path()).unwrap();
+    let r = store.register("web", &spec(), now()).unwrap();
+    assert_eq!(r.desired_revision, "v2");
+    assert_eq!(store.names().unwrap(), vec!["web".to_owned()]);
+}
+
+#[test]
+fn commands_get_increasing_ids_and_leave_once_the_status_handled_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path()).unwrap();
+    store.register("web", &spec(), now()).unwrap();
+    let a = store
+        .push_command("web", Command::Pause, "bob", now())
+        .unwrap()
+        .unwrap();
+    let b = store
+        .push_command("web", Command::Resume, "bob", now())
+        .unwrap()
+        .unwrap();
+    assert_eq!((a.id, b.id), (1, 2));
+    let status = RolloutStatus {
+        last_command_id: 1,
+        ..RolloutStatus::default()
+    };
+    store
+        .save_pass("web", &status, Vec::new(), Vec::new())
+        .unwrap();
+    let r = store.load("web").unwrap().unwrap();
+    assert_eq!(r.commands.len(), 1);
+    assert_eq!(r.commands[0].id, 2);
+    let c = store
+        .push_command("web", Command::Abort, "bob", now())
+        .unwrap()
+        .unwrap();
+    assert_eq!(c.id, 3);
+    assert!(
+        store
+            .push_command("nope", Command::Abort, "bob", now())
+            .unwrap()
+            .is_none()
+    );
+}
+
+#[test]
+fn history_keeps_versions_commands_and_events_in_order_with_who() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path()).unwrap();
+    store.register("web", &spec(), now()).unwrap();
+    store.register("api", &spec(), now()).unwrap();
+    store.set_desired("web", "v2", "alice", now()).unwrap();
+    store
+        .push_command("web", Command::Promote, "bob", now())
+        .unwrap();
+    let event = HistoryKind::Event {
+        reason: serin_engine::EventReason::StepCompleted,
+        message: "step 1 done".into(),
+    };
+    store
+        .save_pass(
+            "web",
+            &RolloutStatus::default(),
+            Vec::new(),
+            vec![(now(), event)],
+        )
+        .unwrap();
+    let h = store.history("web").unwrap();
+    let seqs: Vec<u64> = h.iter().map(|e| e.seq).collect();
+    assert_eq!(seqs, vec![1, 2, 3, 4]);
+    assert!(
+        matches!(&h[1].kind, HistoryKind::Version { version, by } if version == "v2" && by == "alice")
+    );
+    assert!(
+        matches!(&h[2].kind, HistoryKind::Command { command, by, .. } if command == "promote" && by == "bob")
+    );
+    assert_eq!(store.history("api").unwrap().len(), 1);
+}
