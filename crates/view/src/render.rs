@@ -37,15 +37,13 @@ pub fn render(v: &RolloutView) -> String {
         weight_bar(100 - v.canary_weight),
         100 - v.canary_weight
     );
-    if let Some(c) = &v.canary {
-        if Some(c) != v.stable.as_ref() {
-            let _ = write!(
-                traffic,
-                " | canary {c} {} {}%",
-                weight_bar(v.canary_weight),
-                v.canary_weight
-            );
-        }
+    if let Some(c) = v.canary.as_ref().filter(|c| Some(*c) != v.stable.as_ref()) {
+        let _ = write!(
+            traffic,
+            " | canary {c} {} {}%",
+            weight_bar(v.canary_weight),
+            v.canary_weight
+        );
     }
     if let Some(p) = &v.preview {
         let _ = write!(traffic, " | preview {p}");

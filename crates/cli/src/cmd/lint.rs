@@ -31,31 +31,18 @@ struct Checked {
 
 /// Checks the files and prints the result.
 pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
-    let checked: Vec<Checked> = args.files.iter().map(read).collect();
-    let all: Vec<Document> = checked
-        .iter()
-        .flat_map(|c| c.documents.iter().map(|(_, d)| d.clone()))
-        .collect();
-    let context = Context::of(&all);
+    let (report, _) = check(&args.files);
     let mut failed = false;
-    for file in &checked {
-        let mut lines = file.errors.clone();
-        for (index, doc) in &file.documents {
-            for e in validate::validate_document(*index, doc, &context) {
-                lines.push(format!("{}: {e}", doc.label(*index)));
-            }
-        }
+    for (name, count, lines) in report {
         if lines.is_empty() {
             println!(
-                "{}: ok ({} document{})",
-                file.name,
-                file.count,
-                if file.count == 1 { "" } else { "s" }
+                "{name}: ok ({count} document{})",
+                if count == 1 { "" } else { "s" }
             );
         } else {
             failed = true;
             for line in lines {
-                println!("{}: {line}", file.name);
+                println!("{name}: {line}");
             }
         }
     }
@@ -64,6 +51,33 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
     } else {
         ExitCode::SUCCESS
     })
+}
+
+/// One file's name, its number of documents and its error lines.
+pub type FileReport = (String, usize, Vec<String>);
+
+/// Reads and validates every file (`serin up` checks the same way). Returns
+/// each file's report and every typed document of every file.
+pub fn check(files: &[PathBuf]) -> (Vec<FileReport>, Vec<Document>) {
+    let checked: Vec<Checked> = files.iter().map(read).collect();
+    let all: Vec<Document> = checked
+        .iter()
+        .flat_map(|c| c.documents.iter().map(|(_, d)| d.clone()))
+        .collect();
+    let context = Context::of(&all);
+    let report = checked
+        .iter()
+        .map(|file| {
+            let mut lines = file.errors.clone();
+            for (index, doc) in &file.documents {
+                for e in validate::validate_document(*index, doc, &context) {
+                    lines.push(format!("{}: {e}", doc.label(*index)));
+                }
+            }
+            (file.name.clone(), file.count, lines)
+        })
+        .collect();
+    (report, all)
 }
 
 /// Reads and parses one file; never fails, errors are recorded.

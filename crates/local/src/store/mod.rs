@@ -135,7 +135,8 @@ impl Store {
 
     /// Records a rollout read from the file at start: a new one asks for
     /// `spec.local.version`; a known one keeps its desired revision, status
-    /// and replicas, and takes the new spec. Returns the record.
+    /// and replicas, and takes the new spec; when the file now names another
+    /// version than last time, that version is asked for. Returns the record.
     pub fn register(
         &self,
         name: &str,
@@ -153,7 +154,12 @@ impl Store {
                 let (record, new) = match current {
                     Some(mut r) => {
                         r.spec = spec.clone();
-                        (r, false)
+                        let new = r.file_version != first;
+                        if new {
+                            r.file_version = first.clone();
+                            r.desired_revision = first.clone();
+                        }
+                        (r, new)
                     }
                     None => (RolloutRecord::new(spec.clone(), first.clone()), true),
                 };

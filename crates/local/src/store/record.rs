@@ -13,6 +13,10 @@ pub struct RolloutRecord {
     pub spec: RolloutSpec,
     /// The version the rollout asks for (`Observed::desired_revision`).
     pub desired_revision: String,
+    /// `spec.local.version` as last read from the file: when the file
+    /// names another version, that version is released.
+    #[serde(default)]
+    pub file_version: String,
     /// The status the engine last wrote.
     #[serde(default)]
     pub status: RolloutStatus,
@@ -35,7 +39,8 @@ impl RolloutRecord {
     pub fn new(spec: RolloutSpec, version: String) -> Self {
         Self {
             spec,
-            desired_revision: version,
+            desired_revision: version.clone(),
+            file_version: version,
             status: RolloutStatus::default(),
             replicas: Vec::new(),
             commands: Vec::new(),

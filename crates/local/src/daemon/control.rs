@@ -1,0 +1,162 @@
+//! The control loop of one rollout: **observe** (supervisor snapshot,
+//! traffic read back from the proxy, analysis runs, the stored status,
+//! commands and desired revision) → `serin_engine::plan` → **execute** the
+//! actions in order → write the status back. It wakes on a supervisor
+//! change (replica endpoints are followed at once, weights untouched), an
+//! analysis verdict changing, a command or version arriving, the engine's
+//! `requeueAfterMs`, and a slow tick. It decides nothing itself.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use serin_engine::{Action, Observed, RunState};
+use tokio::sync::watch;
+
+use super::runtime::Runtime;
+use super::{DaemonError, now};
+use crate::store::HistoryKind;
+
+/// The slowest the loop goes without a reason to wake.
+const TICK: Duration = Duration::from_secs(2);
+/// How often analysis verdicts are looked at for a change.
+const RUNS_POLL: Duration = Duration::from_millis(200);
+/// The wait before looking again at a change just made (new traffic in
+/// effect, a new desired revision).
+const SOON: Duration = Duration::from_millis(20);
+/// The wait after a pass failed.
+const RETRY: Duration = Duration::from_secs(1);
+
+/// What a pass asks of the loop.
+struct Next {
+    after: Duration,
+    runs: BTreeMap<String, RunState>,
+}
+
+/// Runs the loop until `stop` turns true.
+pub async fn run(rt: Arc<Runtime>, mut stop: watch::Receiver<bool>) {
+    let mut snaps = rt.supervisor.subscribe();
+    loop {
+        let next = match pass(&rt) {
+            Ok(n) => n,
+            Err(e) => {
+                tracing::warn!(rollout = %rt.name, error = %e, "planning pass failed");
+                Next {
+                    after: RETRY,
+                    runs: rt.manager.run_states(),
+                }
+            }
+        };
+        let runs_changed = async {
+            loop {
+                tokio::time::sleep(RUNS_POLL).await;
+                if rt.manager.run_states() != next.runs {
+                    return;
+                }
+            }
+        };
+        tokio::select! {
+            () = tokio::time::sleep(next.after) => {}
+            changed = snaps.changed() => {
+                if changed.is_err() {
+                    return;
+                }
+                let snap = snaps.borrow_and_update().clone();
+                if let Err(e) = rt.router.refresh(&snap) {
+                    tracing::warn!(rollout = %rt.name, error = %e, "following replica endpoints");
+                }
+                if let Err(e) = rt.store.save_replicas(&rt.name, snap.records()) {
+                    tracing::warn!(rollout = %rt.name, error = %e, "storing replicas");
+                }
+            }
+            () = rt.wake.notified() => {}
+            () = runs_changed => {}
+            _ = stop.changed() => return,
+        }
+    }
+}
+
+/// One observe → plan → execute → write pass.
+fn pass(rt: &Runtime) -> Result<Next, DaemonError> {
+    let record = rt
+        .store
+        .load(&rt.name)?
+        .ok_or_else(|| DaemonError::Unknown(rt.name.clone()))?;
+    let snap = rt.supervisor.snapshot();
+    let runs = rt.manager.run_states();
+    let observed = Observed {
+        status: record.status.clone(),
+        desired_revision: record.desired_revision.clone(),
+        versions: snap.version_states(),
+        traffic: rt.router.read_back(),
+        analysis_runs: runs.clone(),
+        commands: record.commands.clone(),
+    };
+    let at = now();
+    let plan = serin_engine::plan(&rt.spec, &observed, at);
+    let args = rt.arg_source(
+        plan.status.stable_revision.clone(),
+        &record.desired_revision,
+    );
+    let mut history = Vec::new();
+    for r in &plan.status.revisions {
+        if !record.status.revisions.contains(r) {
+            history.push((
+                at,
+                HistoryKind::Event {
+                    reason: serin_engine::EventReason::RolloutStarted,
+                    message: format!("revision {} is {}", r.number, r.revision),
+                },
+            ));
+        }
+    }
+    let mut again = false;
+    for action in &plan.actions {
+        match action {
+            Action::SetTraffic { traffic } => {
+                again |= rt.router.apply(traffic, &rt.supervisor.snapshot())?;
+            }
+            Action::Scale { revision, replicas } => rt.supervisor.scale(revision, *replicas)?,
+            Action::StartAnalysis { .. }
+            | Action::StopAnalysis { .. }
+            | Action::CallWebhook { .. } => {
+                rt.manager.execute(std::slice::from_ref(action), &args);
+            }
+            Action::SetDesiredRevision { revision } => {
+                let by = undo_author(&record.commands, plan.status.last_command_id);
+                rt.store.set_desired(&rt.name, revision, &by, at)?;
+                again = true;
+            }
+            Action::Event { reason, message } => history.push((
+                at,
+                HistoryKind::Event {
+                    reason: *reason,
+                    message: message.clone(),
+                },
+            )),
+        }
+    }
+    rt.store.save_pass(
+        &rt.name,
+        &plan.status,
+        rt.supervisor.snapshot().records(),
+        history,
+    )?;
+    let after = if again {
+        SOON
+    } else {
+        plan.requeue_after_ms
+            .map_or(TICK, |ms| Duration::from_millis(ms).min(TICK))
+    };
+    Ok(Next { after, runs })
+}
+
+/// Who gave the undo the engine just carried out.
+fn undo_author(commands: &[serin_api::CommandRequest], handled: i64) -> String {
+    commands
+        .iter()
+        .rev()
+        .filter(|c| c.id <= handled)
+        .find(|c| matches!(c.command, serin_api::Command::Undo { .. }))
+        .map_or_else(|| "undo".to_owned(), |c| format!("{} (undo)", c.by))
+}
