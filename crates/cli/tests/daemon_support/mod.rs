@@ -114,6 +114,9 @@ impl Daemon {
             .unwrap();
         self.child = Some(child);
         let admin = wait_for("the admin address", || {
+            if let Some(Ok(Some(status))) = self.child.as_mut().map(Child::try_wait) {
+                panic!("serin up exited with {status}:\n{}", self.log());
+            }
             std::fs::read_to_string(&addr_file).ok()
         });
         let addr: SocketAddr = admin.trim().parse().unwrap();
@@ -339,4 +342,67 @@ fn dechunk(mut s: &str) -> String {
 /// Whether `path` exists.
 pub fn exists(path: &Path) -> bool {
     path.exists()
+}
+
+/// A rollout's YAML with any strategy (`strategy` is the YAML under
+/// `strategy:`, indented by 4), extra `spec.local` lines (indented by 4)
+/// and extra documents after it.
+pub fn rollout_yaml(
+    marker: &str,
+    listen: u16,
+    local_extra: &str,
+    strategy: &str,
+    documents: &str,
+) -> String {
+    format!(
+        r#"apiVersion: serin.dev/v1alpha1
+kind: Rollout
+metadata:
+  name: web
+spec:
+  replicas: 1
+  local:
+    command: ["{bin}", demo-app, --port, "{{port}}", --version, "{{version}}", --instance, "{marker}-{{version}}-{{replica}}"]
+    version: v1
+    listen: 127.0.0.1:{listen}
+    drainSeconds: 1
+    graceSeconds: 2
+    probes:
+      readiness: {{path: /readyz, period: 100ms, failureThreshold: 2}}
+{local_extra}  strategy:
+{strategy}
+{documents}"#,
+        bin = serin_bin()
+    )
+}
+
+/// The port in the command line of the first replica of `version`.
+pub fn replica_port(d: &Daemon, version: &str) -> u16 {
+    let pid = wait_for("a replica of the version", || {
+        d.replica_pids(Some(version)).first().copied()
+    });
+    let cmd = std::fs::read(format!("/proc/{pid}/cmdline")).unwrap();
+    let args: Vec<String> = cmd
+        .split(|b| *b == 0)
+        .map(|a| String::from_utf8_lossy(a).to_string())
+        .collect();
+    let i = args.iter().position(|a| a == "--port").unwrap();
+    args[i + 1].parse().unwrap()
+}
+
+/// Sends requests to `port` from a thread until `stop` is set; counts them.
+pub fn load(
+    port: u16,
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+) -> std::thread::JoinHandle<usize> {
+    std::thread::spawn(move || {
+        let addr = SocketAddr::from(([127, 0, 0, 1], port));
+        let mut n = 0;
+        let deadline = Instant::now() + LIMIT;
+        while !stop.load(Ordering::SeqCst) && Instant::now() < deadline {
+            let _ = http(addr, "GET", "/", None, None);
+            n += 1;
+        }
+        n
+    })
 }

@@ -138,10 +138,11 @@ pub async fn run(
         if let (Some(addr), Some(pname), Some(table)) =
             (preview_addr, &names.preview, preview_table)
         {
+            // The proxy labels each listener's metrics with its own rollout name.
             listeners.push(ListenerConfig {
                 name: pname.clone(),
                 listen: addr,
-                rollout: Some(name.clone()),
+                rollout: Some(pname.clone()),
                 routing: table,
             });
         }
