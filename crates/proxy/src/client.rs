@@ -28,6 +28,8 @@ pub(crate) enum SendError {
     Connect(String),
     /// The exchange failed; the request may have reached the upstream.
     Exchange(String),
+    /// No response headers within `upstream.responseTimeoutMs`.
+    Timeout(Duration),
 }
 
 impl std::fmt::Display for SendError {
@@ -35,6 +37,7 @@ impl std::fmt::Display for SendError {
         match self {
             SendError::Connect(e) => write!(f, "connect: {e}"),
             SendError::Exchange(e) => write!(f, "exchange: {e}"),
+            SendError::Timeout(d) => write!(f, "no response within {d:?}"),
         }
     }
 }
@@ -79,6 +82,7 @@ impl Lease {
 pub(crate) struct Clients {
     h2c: Client<HttpConnector, UpstreamBody>,
     connect_timeout: Duration,
+    response_timeout: Option<Duration>,
     idle_timeout: Duration,
     max_idle: usize,
 }
@@ -96,6 +100,7 @@ impl Clients {
         Clients {
             h2c,
             connect_timeout: Duration::from_millis(config.connect_timeout_ms),
+            response_timeout: config.response_timeout_ms.map(Duration::from_millis),
             idle_timeout: Duration::from_millis(config.pool_idle_timeout_ms),
             max_idle: config.pool_max_idle_per_host,
         }
@@ -104,6 +109,20 @@ impl Clients {
     /// Sends `req` (prepared by [`crate::forward::prepare_upstream`]) to
     /// `endpoint`. An HTTP/1.1 response comes with the lease of its connection.
     pub(crate) async fn send(
+        &self,
+        endpoint: &Arc<Endpoint>,
+        protocol: UpstreamProtocol,
+        req: Request<UpstreamBody>,
+    ) -> Result<(Response<Incoming>, Option<Lease>), SendError> {
+        match self.response_timeout {
+            None => self.send_now(endpoint, protocol, req).await,
+            Some(limit) => tokio::time::timeout(limit, self.send_now(endpoint, protocol, req))
+                .await
+                .unwrap_or_else(|_| Err(SendError::Timeout(limit))),
+        }
+    }
+
+    async fn send_now(
         &self,
         endpoint: &Arc<Endpoint>,
         protocol: UpstreamProtocol,

@@ -112,6 +112,10 @@ pub struct UpstreamConfig {
     /// Idle connections kept per upstream (default 1024).
     #[serde(default = "default_max_idle")]
     pub pool_max_idle_per_host: usize,
+    /// Longest wait for an upstream's response headers, milliseconds; a
+    /// request waiting longer is answered 504. No limit when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub response_timeout_ms: Option<u64>,
 }
 
 fn default_connect_ms() -> u64 {
@@ -130,6 +134,7 @@ impl Default for UpstreamConfig {
             connect_timeout_ms: default_connect_ms(),
             pool_idle_timeout_ms: default_idle_ms(),
             pool_max_idle_per_host: default_max_idle(),
+            response_timeout_ms: None,
         }
     }
 }

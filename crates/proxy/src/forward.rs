@@ -137,7 +137,10 @@ pub(crate) async fn handle(
             target.metrics.record(None, start.elapsed());
             tracing::debug!(endpoint = %endpoint.authority, error = %e, "upstream request failed");
             drop(guard);
-            Ok(plain(StatusCode::BAD_GATEWAY, "upstream unavailable\n"))
+            Ok(match e {
+                SendError::Timeout(_) => plain(StatusCode::GATEWAY_TIMEOUT, "upstream timed out\n"),
+                _ => plain(StatusCode::BAD_GATEWAY, "upstream unavailable\n"),
+            })
         }
     }
 }

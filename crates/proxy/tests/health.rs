@@ -112,3 +112,18 @@ async fn an_endpoint_failing_its_readiness_check_gets_no_traffic_until_it_passes
     })
     .await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_upstream_slower_than_the_response_timeout_is_answered_504_and_counted_as_an_error() {
+    let slow = Upstream::start("slow").await;
+    slow.control.hold();
+    let table = RoutingTable::split(("v1", &[&slow.endpoint()]), ("v2", &[&slow.endpoint()]), 0);
+    let mut config = serin_proxy::ProxyConfig::single("web", "127.0.0.1:0".parse().unwrap(), table);
+    config.upstream.response_timeout_ms = Some(100);
+    let p = TestProxy::start_with(config).await;
+    let answer = get(&client(), &p.url("/"), &[]).await;
+    assert_eq!(answer.status, StatusCode::GATEWAY_TIMEOUT);
+    let snap = p.proxy.metrics().snapshot();
+    assert_eq!(snap.arm("web", serin_proxy::Arm::Stable), (1, 1));
+    slow.control.release();
+}
