@@ -22,7 +22,7 @@ async fn a_dead_endpoint_is_ejected_without_failing_requests_and_recovers_after_
     );
     table.arms.get_mut("stable").unwrap().passive_health = Some(PassiveHealthSpec {
         consecutive_failures: 3,
-        eject_ms: 1_000,
+        eject_ms: 2_000,
         count_5xx: false,
     });
     let p = TestProxy::start(table).await;
@@ -65,7 +65,7 @@ async fn a_dead_endpoint_is_ejected_without_failing_requests_and_recovers_after_
     let (c2, url2) = (c.clone(), url.clone());
     eventually(
         "the endpoint is tried again after its ejection",
-        Duration::from_secs(15),
+        Duration::from_secs(30),
         || {
             let (c, url) = (c2.clone(), url2.clone());
             async move { get(&c, &url, &[]).await.body == "b" }
