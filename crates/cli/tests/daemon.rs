@@ -262,3 +262,45 @@ fn the_admin_api_refuses_changes_and_reads_without_the_token() {
     let (status, _) = http(admin, "GET", "/v1/rollouts/nope", Some(&token), None).unwrap();
     assert_eq!(status, 404);
 }
+
+#[test]
+fn given_the_canary_replica_died_while_the_daemon_was_down_when_started_again_then_no_request_reaches_it_and_a_new_one_takes_its_place()
+ {
+    let mut d = Daemon::start(|m, port| {
+        canary_yaml(m, port, "[{setWeight: 50}, {pause: {}}]", "").replace(
+            "    drainSeconds: 1\n",
+            "    drainSeconds: 1\n    env: {SERIN_DEMO_STARTUP_SECONDS: \"2\"}\n",
+        )
+    });
+    d.wait_view("v1 healthy", healthy_on("v1"));
+    d.ok(&["set", "version", "web", "v2"]);
+    d.wait_view("the canary at 50%", |v| {
+        phase(v) == "Paused" && v["canaryWeight"] == 50 && v["trafficVerified"] == true
+    });
+    let stable_pids = d.replica_pids(Some("v1"));
+    let canary_pids = d.replica_pids(Some("v2"));
+
+    d.kill9();
+    for pid in &canary_pids {
+        Command::new("kill")
+            .args(["-KILL", "--", &format!("-{pid}")])
+            .status()
+            .unwrap();
+    }
+    daemon_support::wait_for("the canary replica to be gone", || {
+        d.replica_pids(Some("v2")).is_empty().then_some(())
+    });
+    d.spawn();
+
+    // The new canary replica needs 2s to be ready: meanwhile all goes to stable.
+    assert!(d.versions(10).iter().all(|v| v == "v1"));
+    let after = d.wait_view("the same step with a new canary", |v| {
+        v["canaryWeight"] == 50 && v["trafficVerified"] == true
+    });
+    assert_eq!(current_step(&after), Some(1));
+    assert_eq!(d.replica_pids(Some("v1")), stable_pids, "stable adopted");
+    let new_canary = d.replica_pids(Some("v2"));
+    assert!(!new_canary.is_empty() && new_canary != canary_pids);
+    let served = d.versions(30);
+    assert!(count(&served, "v2") > 0, "{served:?}");
+}

@@ -268,8 +268,7 @@ impl Drop for Daemon {
         }
         for pid in pids_with(&format!("{}-", self.marker)) {
             let _ = Command::new("kill")
-                .arg("-KILL")
-                .arg(format!("-{pid}"))
+                .args(["-KILL", "--", &format!("-{pid}")])
                 .status();
             let _ = Command::new("kill")
                 .arg("-KILL")
