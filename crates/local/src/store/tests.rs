@@ -100,3 +100,44 @@ fn history_keeps_versions_commands_and_events_in_order_with_who() {
     );
     assert_eq!(store.history("api").unwrap().len(), 1);
 }
+
+#[test]
+fn a_file_naming_another_version_than_last_time_releases_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path()).unwrap();
+    store.register("web", &spec(), now()).unwrap();
+    store.set_desired("web", "v2", "alice", now()).unwrap();
+    let mut edited = spec();
+    edited.local.as_mut().unwrap().version = "v3".into();
+    let r = store.register("web", &edited, now()).unwrap();
+    assert_eq!(r.desired_revision, "v3");
+    let h = store.history("web").unwrap();
+    assert!(
+        matches!(&h.last().unwrap().kind, HistoryKind::Version { version, by } if version == "v3" && by == "serin.yaml")
+    );
+}
+
+#[test]
+fn analysis_runs_are_kept_per_rollout_across_reopening() {
+    use serin_metrics::{RunStore, StoredRun};
+
+    let dir = tempfile::tempdir().unwrap();
+    let run = StoredRun::default();
+    {
+        let store = Store::open(dir.path()).unwrap();
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap();
+        rt.block_on(async {
+            store.runs("web").save("v2-1-step-1", &run).await.unwrap();
+            store.runs("webby").save("other", &run).await.unwrap();
+        });
+    }
+    let store = Store::open(dir.path()).unwrap();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap();
+    let runs = rt.block_on(store.runs("web").load_all()).unwrap();
+    assert_eq!(runs.keys().collect::<Vec<_>>(), vec!["v2-1-step-1"]);
+    assert_eq!(runs["v2-1-step-1"], run);
+}
