@@ -145,3 +145,43 @@ fn status_watch_on_a_pipe_prints_each_new_state_as_plain_text() {
     );
     assert!(seen.iter().any(|l| l.contains("stable v1 ██████████ 100%")));
 }
+
+#[test]
+fn given_two_rollouts_in_one_file_each_gets_its_own_listener_and_releases_alone() {
+    let other_port = daemon_support::free_port();
+    let d = Daemon::start(|m, port| {
+        let web = canary_yaml(m, port, "[{setWeight: 50}, {pause: {}}]", "");
+        let api = canary_yaml(&format!("{m}-api"), other_port, "[{setWeight: 50}]", "")
+            .replace("name: web", "name: api");
+        format!("{web}---\n{api}")
+    });
+    d.wait_view("web healthy", healthy_on("v1"));
+    d.ok(&["set", "version", "api", "v2"]);
+    daemon_support::wait_for("api on v2", || {
+        let out = d.ok(&["status", "api", "-o", "json"]);
+        let v: Value = serde_json::from_str(&out).unwrap();
+        healthy_on("v2")(&v).then_some(())
+    });
+    let list = d.ok(&["list"]);
+    assert!(
+        list.lines()
+            .any(|l| l.starts_with("api ") && l.contains("Healthy") && l.contains("v2")),
+        "{list}"
+    );
+    assert!(
+        list.lines()
+            .any(|l| l.starts_with("web ") && l.contains("Healthy") && l.contains("v1")),
+        "{list}"
+    );
+    assert!(d.versions(5).iter().all(|v| v == "v1"), "web is untouched");
+    let (status, body) = daemon_support::http(
+        ([127, 0, 0, 1], other_port).into(),
+        "GET",
+        "/version",
+        None,
+        None,
+    )
+    .unwrap();
+    assert_eq!(status, 200);
+    assert!(body.contains("v2"), "{body}");
+}
