@@ -304,3 +304,49 @@ fn given_the_canary_replica_died_while_the_daemon_was_down_when_started_again_th
     let served = d.versions(30);
     assert!(count(&served, "v2") > 0, "{served:?}");
 }
+
+#[test]
+fn given_a_daemon_killed_again_and_again_during_a_release_then_the_release_completes_and_no_answer_is_an_error()
+ {
+    let mut d = Daemon::start(|m, port| {
+        canary_yaml(
+            m,
+            port,
+            "[{setWeight: 25}, {pause: {duration: 1s}}, {setWeight: 50}, {pause: {duration: 1s}}, {setWeight: 75}, {pause: {duration: 1s}}]",
+            "      scaleDownDelaySeconds: 1\n",
+        )
+    });
+    d.wait_view("v1 healthy", healthy_on("v1"));
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let addr = std::net::SocketAddr::from(([127, 0, 0, 1], d.listen));
+    let load = {
+        let stop = stop.clone();
+        std::thread::spawn(move || {
+            let mut answers = std::collections::BTreeMap::<u16, usize>::new();
+            while !stop.load(std::sync::atomic::Ordering::SeqCst) {
+                // No answer at all while the daemon (and its proxy) is down.
+                if let Some((status, _)) = http(addr, "GET", "/", None, None) {
+                    *answers.entry(status).or_default() += 1;
+                }
+            }
+            answers
+        })
+    };
+    d.ok(&["set", "version", "web", "v2"]);
+
+    for pause_ms in [700, 1300, 900] {
+        std::thread::sleep(std::time::Duration::from_millis(pause_ms)); // a moment, not a wait
+        d.kill9();
+        d.spawn();
+    }
+
+    d.wait_view("v2 healthy", healthy_on("v2"));
+    stop.store(true, std::sync::atomic::Ordering::SeqCst);
+    let answers = load.join().unwrap();
+    assert_eq!(
+        answers.keys().copied().collect::<Vec<_>>(),
+        vec![200],
+        "{answers:?}"
+    );
+    assert!(d.versions(10).iter().all(|v| v == "v2"));
+}
