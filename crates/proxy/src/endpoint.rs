@@ -61,9 +61,14 @@ impl Endpoint {
         let streak = self.failures.fetch_add(1, Ordering::Relaxed) + 1;
         if streak >= passive.consecutive_failures {
             self.failures.store(0, Ordering::Relaxed);
-            self.ejected_until_ms
-                .store(now_ms().saturating_add(passive.eject_ms), Ordering::Relaxed);
-            tracing::warn!(endpoint = %self.authority, eject_ms = passive.eject_ms, "endpoint ejected after consecutive failures");
+            let now = now_ms();
+            let was = self
+                .ejected_until_ms
+                .swap(now.saturating_add(passive.eject_ms), Ordering::Relaxed);
+            // Log the transition only: a dead endpoint keeps failing while ejected.
+            if was <= now {
+                tracing::warn!(endpoint = %self.authority, eject_ms = passive.eject_ms, "endpoint ejected after consecutive failures");
+            }
         }
     }
 
