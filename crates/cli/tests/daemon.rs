@@ -51,6 +51,7 @@ fn given_v1_healthy_when_v2_is_set_then_the_canary_is_promoted_and_the_proxy_ans
     assert_eq!(count(&d.versions(10), "v2"), 10);
     let history = d.ok(&["history", "web"]);
     assert!(history.contains("version v2 asked by"), "{history}");
+    assert!(history.contains("revision 2 is v2"), "{history}");
     assert!(history.contains("RolloutPromoted"), "{history}");
 }
 

@@ -10,6 +10,7 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
 
+use serin_api::RolloutStatus;
 use serin_engine::{Action, Observed, RunState};
 use tokio::sync::watch;
 
@@ -98,18 +99,10 @@ fn pass(rt: &Runtime) -> Result<Next, DaemonError> {
         plan.status.stable_revision.clone(),
         &record.desired_revision,
     );
-    let mut history = Vec::new();
-    for r in &plan.status.revisions {
-        if !record.status.revisions.contains(r) {
-            history.push((
-                at,
-                HistoryKind::Event {
-                    reason: serin_engine::EventReason::RolloutStarted,
-                    message: format!("revision {} is {}", r.number, r.revision),
-                },
-            ));
-        }
-    }
+    let mut history = news(&record.status, &plan.status)
+        .into_iter()
+        .map(|kind| (at, kind))
+        .collect::<Vec<_>>();
     let mut again = false;
     for action in &plan.actions {
         match action {
@@ -159,4 +152,30 @@ fn undo_author(commands: &[serin_api::CommandRequest], handled: i64) -> String {
         .filter(|c| c.id <= handled)
         .find(|c| matches!(c.command, serin_api::Command::Undo { .. }))
         .map_or_else(|| "undo".to_owned(), |c| format!("{} (undo)", c.by))
+}
+
+/// What the new status holds that the old one did not: revisions numbered,
+/// analysis verdicts reached.
+fn news(old: &RolloutStatus, new: &RolloutStatus) -> Vec<HistoryKind> {
+    let mut out: Vec<HistoryKind> = new
+        .revisions
+        .iter()
+        .filter(|r| !old.revisions.contains(r))
+        .map(|r| HistoryKind::Revision {
+            number: r.number,
+            revision: r.revision.clone(),
+        })
+        .collect();
+    for a in &new.analysis {
+        let before = old.analysis.iter().find(|b| b.name == a.name);
+        if a.phase.is_terminal() && before.map(|b| b.phase) != Some(a.phase) {
+            out.push(HistoryKind::Verdict {
+                run: a.name.clone(),
+                kind: format!("{:?}", a.kind),
+                phase: format!("{:?}", a.phase),
+                message: a.message.clone(),
+            });
+        }
+    }
+    out
 }

@@ -1,6 +1,8 @@
 //! The history of a rollout: versions asked for (and by whom), commands
-//! (and by whom), and the engine's events (releases, steps completed,
-//! analysis verdicts, aborts, promotions), each numbered and timed.
+//! (and by whom), revisions as numbered for `undo --to-revision`, analysis
+//! verdicts with their messages (the measured numbers), and the engine's
+//! events (releases, steps completed, aborts, promotions), each numbered and
+//! timed.
 
 use serde::{Deserialize, Serialize};
 use serin_api::Time;
@@ -39,6 +41,25 @@ pub enum HistoryKind {
         /// Who gave it.
         by: String,
     },
+    /// A revision was numbered (for `undo --to-revision`).
+    Revision {
+        /// Its number.
+        number: i64,
+        /// The version.
+        revision: String,
+    },
+    /// An analysis run (or webhook call) reached its verdict.
+    Verdict {
+        /// The run's name.
+        run: String,
+        /// Why it ran (`step`, `background`, `prePromotion`...).
+        kind: String,
+        /// `Successful`, `Failed`, `Error` or `Inconclusive`.
+        phase: String,
+        /// The runner's message (the values measured, the judge's evidence).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        message: Option<String>,
+    },
     /// The engine reported an event.
     Event {
         /// Why.
@@ -55,6 +76,21 @@ impl HistoryEntry {
             HistoryKind::Version { version, by } => format!("version {version} asked by {by}"),
             HistoryKind::Command { id, command, by } => {
                 format!("command {command} (#{id}) by {by}")
+            }
+            HistoryKind::Revision { number, revision } => {
+                format!("revision {number} is {revision}")
+            }
+            HistoryKind::Verdict {
+                run,
+                kind,
+                phase,
+                message,
+            } => {
+                let why = message
+                    .as_deref()
+                    .map(|m| format!(": {m}"))
+                    .unwrap_or_default();
+                format!("analysis {run} ({kind}) {phase}{why}")
             }
             HistoryKind::Event { reason, message } => format!("{reason:?}: {message}"),
         };
