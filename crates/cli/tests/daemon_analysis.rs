@@ -81,7 +81,10 @@ fn given_a_canary_failing_more_than_stable_when_judged_sequentially_then_it_is_a
     assert!(d.versions(20).iter().all(|v| v == "v1"));
     let history = d.ok(&["history", "web"]);
     assert!(history.contains("AnalysisFailed"), "{history}");
-    assert!(history.contains("(Step) Failed: "), "the verdict with its message: {history}");
+    assert!(
+        history.contains("(Step) Failed: "),
+        "the verdict with its message: {history}"
+    );
 }
 
 #[test]

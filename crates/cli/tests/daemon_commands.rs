@@ -185,3 +185,28 @@ fn given_two_rollouts_in_one_file_each_gets_its_own_listener_and_releases_alone(
     assert_eq!(status, 200);
     assert!(body.contains("v2"), "{body}");
 }
+
+#[test]
+fn given_a_header_route_step_then_matching_requests_reach_the_canary_and_others_stay_on_stable() {
+    let d = Daemon::start(|m, port| {
+        canary_yaml(
+            m,
+            port,
+            r#"[{setHeaderRoute: {name: beta, match: [{headerName: x-beta, headerValue: {exact: "yes"}}]}}, {pause: {}}]"#,
+            "",
+        )
+    });
+    d.wait_view("v1 healthy", healthy_on("v1"));
+    d.ok(&["set", "version", "web", "v2"]);
+    d.wait_view("the pause after the header route", |v| {
+        phase(v) == "Paused" && current_step(v) == Some(1) && v["trafficVerified"] == true
+    });
+    let addr = ([127, 0, 0, 1], d.listen).into();
+    for _ in 0..5 {
+        let (status, body) =
+            daemon_support::http_with(addr, "GET", "/version", "x-beta: yes\r\n", None).unwrap();
+        assert_eq!(status, 200);
+        assert!(body.contains("v2"), "{body}");
+    }
+    assert!(d.versions(10).iter().all(|v| v == "v1"));
+}

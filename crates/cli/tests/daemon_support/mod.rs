@@ -298,9 +298,20 @@ pub fn http(
     token: Option<&str>,
     body: Option<&str>,
 ) -> Option<(u16, String)> {
+    let auth = token.map_or(String::new(), |t| format!("Authorization: Bearer {t}\r\n"));
+    http_with(addr, method, path, &auth, body)
+}
+
+/// The same with extra header lines (each ending in `\r\n`).
+pub fn http_with(
+    addr: SocketAddr,
+    method: &str,
+    path: &str,
+    auth: &str,
+    body: Option<&str>,
+) -> Option<(u16, String)> {
     let mut s = TcpStream::connect_timeout(&addr, Duration::from_secs(2)).ok()?;
     s.set_read_timeout(Some(Duration::from_secs(5))).ok()?;
-    let auth = token.map_or(String::new(), |t| format!("Authorization: Bearer {t}\r\n"));
     let body = body.unwrap_or("");
     let req = format!(
         "{method} {path} HTTP/1.1\r\nHost: test\r\nConnection: close\r\n{auth}Content-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
