@@ -1,3 +1,5 @@
+//! The store against a real redb file in a temporary directory.
+
 #![allow(clippy::unwrap_used)]
 
 use serin_api::{Command, RolloutSpec, RolloutStatus, Time};
