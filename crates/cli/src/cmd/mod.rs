@@ -13,6 +13,7 @@ mod demo_app;
 mod history;
 mod lint;
 mod list;
+mod proxy;
 mod set;
 mod status;
 mod up;
@@ -30,6 +31,8 @@ pub enum Command {
     DemoApp(demo_app::Args),
     /// Run the one-host daemon: proxy, supervisor, analysis and control loops.
     Up(up::Args),
+    /// Run serin's traffic-splitting proxy alone from a config file.
+    Proxy(proxy::Args),
     /// Release a version: `serin set version NAME V`.
     Set(set::Args),
     /// Show a rollout: steps, weights, per-arm numbers, analysis.
@@ -61,6 +64,7 @@ pub fn run(command: Command) -> anyhow::Result<ExitCode> {
         Command::Crd(args) => crd::run(&args),
         Command::DemoApp(args) => demo_app::run(&args),
         Command::Up(args) => up::run(&args),
+        Command::Proxy(args) => proxy::run(&args),
         Command::Set(args) => set::run(&args),
         Command::Status(args) => status::run(&args),
         Command::Promote(args) => verbs::promote(&args),
