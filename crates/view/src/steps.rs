@@ -1,7 +1,6 @@
 //! The canary steps as a person reads them, and the time left in a pause.
 
 use serin_api::canary::{CanaryStep, CanaryStrategy};
-use serin_api::status::PauseReason;
 use serin_api::{RolloutStatus, Time};
 
 use crate::model::StepView;
@@ -70,13 +69,12 @@ pub fn canary(
         .and_then(|p| p.duration.as_ref())
         .and_then(|d| d.parse().ok())
         .and_then(|d| {
-            let started = status
-                .pause_conditions
-                .iter()
-                .find(|p| p.reason == PauseReason::CanaryPauseStep)?
-                .start_time;
+            // As the engine counts: from `stepStartedAt` (moved forward by
+            // the time a person paused), frozen while a person pauses.
+            let started = status.step_started_at?;
+            let upto = status.user_paused_at.unwrap_or(now);
             let total = u64::try_from(d.as_millis()).unwrap_or(u64::MAX);
-            Some(total.saturating_sub(now.millis_since(started)))
+            Some(total.saturating_sub(upto.millis_since(started)))
         });
     (views, left)
 }

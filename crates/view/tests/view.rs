@@ -23,6 +23,7 @@ fn status_at_timed_pause(started_ms: i64) -> RolloutStatus {
         "currentRevision": "v2",
         "traffic": {"stable": "v1", "canary": "v2", "canaryWeight": 20},
         "trafficVerified": true,
+        "stepStartedAt": Time::from_millis(started_ms),
         "pauseConditions": [{"reason": "CanaryPauseStep", "startTime": Time::from_millis(started_ms)}]
     }))
     .unwrap()
@@ -84,4 +85,20 @@ fn weight_bars_round_to_the_nearest_cell() {
     assert_eq!(weight_bar(100), "██████████");
     assert_eq!(weight_bar(5), "█░░░░░░░░░");
     assert_eq!(weight_bar(33), "███░░░░░░░");
+}
+
+#[test]
+fn while_a_person_pauses_the_time_left_in_a_timed_pause_stands_still() {
+    let spec = spec();
+    let mut status = status_at_timed_pause(1_000_000);
+    status.user_paused_at = Some(Time::from_millis(1_005_000));
+    let view = build(Inputs {
+        name: "web",
+        spec: &spec,
+        status: &status,
+        desired_revision: "v2",
+        arms: Vec::new(),
+        now: Time::from_millis(1_060_000),
+    });
+    assert_eq!(view.pause_left_ms, Some(25_000));
 }
