@@ -351,3 +351,35 @@ fn given_a_daemon_killed_again_and_again_during_a_release_then_the_release_compl
     );
     assert!(d.versions(10).iter().all(|v| v == "v2"));
 }
+
+#[test]
+fn given_sigterm_mid_rollout_then_every_replica_is_stopped_and_the_next_up_goes_on_at_the_same_step()
+ {
+    let mut d = Daemon::start(|m, port| {
+        canary_yaml(
+            m,
+            port,
+            "[{setWeight: 30}, {pause: {}}, {setWeight: 60}]",
+            "",
+        )
+    });
+    d.wait_view("v1 healthy", healthy_on("v1"));
+    d.ok(&["set", "version", "web", "v2"]);
+    d.wait_view("the canary at 30%", |v| {
+        phase(v) == "Paused" && v["canaryWeight"] == 30 && v["trafficVerified"] == true
+    });
+    let before = d.replica_pids(None);
+
+    let status = d.terminate();
+
+    assert!(status.success(), "{status}\n{}", d.log());
+    assert!(d.replica_pids(None).is_empty(), "replicas stopped");
+    d.spawn();
+    let after = d.wait_view("the same step with new replicas", |v| {
+        v["canaryWeight"] == 30 && v["trafficVerified"] == true && current_step(v) == Some(1)
+    });
+    assert_eq!(phase(&after), "Paused");
+    let now = d.replica_pids(None);
+    assert_eq!(now.len(), 2);
+    assert!(now.iter().all(|p| !before.contains(p)));
+}

@@ -214,6 +214,16 @@ impl Daemon {
         pids_with(&needle)
     }
 
+    /// SIGTERM to the daemon; waits for it to exit and returns its status.
+    pub fn terminate(&mut self) -> std::process::ExitStatus {
+        let mut c = self.child.take().unwrap();
+        Command::new("kill")
+            .args(["-TERM", &c.id().to_string()])
+            .status()
+            .unwrap();
+        wait_for("the daemon to exit", || c.try_wait().unwrap())
+    }
+
     /// SIGKILL to the daemon alone (its replicas keep running).
     pub fn kill9(&mut self) {
         if let Some(mut c) = self.child.take() {
