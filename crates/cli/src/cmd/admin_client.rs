@@ -37,6 +37,15 @@ pub fn me() -> String {
 }
 
 impl Conn {
+    /// The daemon whose state directory is `state_dir` (its admin address
+    /// and token are read from there).
+    pub fn at_state_dir(state_dir: PathBuf) -> Conn {
+        Conn {
+            admin: None,
+            state_dir,
+        }
+    }
+
     /// Resolves the address and the token.
     pub fn client(&self) -> anyhow::Result<Client> {
         let addr = match &self.admin {

@@ -9,6 +9,7 @@ use clap::Subcommand;
 
 mod admin_client;
 mod crd;
+mod demo;
 mod demo_app;
 mod history;
 mod lint;
@@ -26,6 +27,8 @@ pub enum Command {
     Lint(lint::Args),
     /// Print the CustomResourceDefinitions generated from the Rust types.
     Crd(crd::Args),
+    /// The whole story on one host: a faulty release rolled back, a healthy one promoted.
+    Demo(demo::Args),
     /// Run the reference service (probes, version, metrics, fault injection).
     #[command(disable_version_flag = true)]
     DemoApp(demo_app::Args),
@@ -62,6 +65,7 @@ pub fn run(command: Command) -> anyhow::Result<ExitCode> {
     match command {
         Command::Lint(args) => lint::run(&args),
         Command::Crd(args) => crd::run(&args),
+        Command::Demo(args) => demo::run(&args),
         Command::DemoApp(args) => demo_app::run(&args),
         Command::Up(args) => up::run(&args),
         Command::Proxy(args) => proxy::run(&args),
