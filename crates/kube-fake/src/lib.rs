@@ -1,0 +1,278 @@
+//! A faithful in-process fake Kubernetes API server for tests.
+//!
+//! It speaks plain HTTP on 127.0.0.1 with the real paths of the kinds serin
+//! touches, and tests talk to it through the real kube client:
+//!
+//! ```no_run
+//! # async fn demo() -> Result<(), serin_kube_fake::FakeError> {
+//! let (fake, client) = serin_kube_fake::FakeApiServer::start().await?;
+//! let replicasets: kube::Api<k8s_openapi::api::apps::v1::ReplicaSet> =
+//!     kube::Api::namespaced(client, "default");
+//! # let _ = (fake, replicasets);
+//! # Ok(()) }
+//! ```
+//!
+//! Modules, one concern each: [`resources`] (the kinds), [`store`] (objects,
+//! versions, finalizers, cascading deletion, the event log), [`watch`],
+//! [`patch`], [`discovery`], [`selectors`], [`routes`] (HTTP), [`simulator`]
+//! (the ReplicaSet controller and kubelet stand-in) and [`faults`] (request
+//! counts and injected failures). What is faithful and what is simplified is
+//! in `docs/kube-fake.md`.
+
+pub mod discovery;
+pub mod error;
+pub mod faults;
+pub mod patch;
+pub mod resources;
+pub mod routes;
+pub mod selectors;
+pub mod simulator;
+pub mod store;
+pub mod watch;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde_json::Value;
+
+pub use error::ApiError;
+pub use faults::{Fault, Verb};
+pub use simulator::CRASH_MARKER;
+
+use faults::Faults;
+use simulator::Simulator;
+use store::Store;
+
+/// Why the fake could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum FakeError {
+    /// The listener could not bind 127.0.0.1.
+    #[error("cannot listen on 127.0.0.1: {0}")]
+    Bind(#[from] std::io::Error),
+    /// The server's URL is not a valid URI (never expected).
+    #[error("invalid server url: {0}")]
+    Url(#[from] axum::http::uri::InvalidUri),
+    /// The kube client could not be built.
+    #[error("cannot build the kube client: {0}")]
+    Client(#[from] kube::Error),
+    /// No such kind is served.
+    #[error("the fake does not serve {api_version} {kind}")]
+    UnknownKind {
+        /// The `apiVersion` asked for.
+        api_version: String,
+        /// The kind asked for.
+        kind: String,
+    },
+    /// The store refused a direct write.
+    #[error(transparent)]
+    Api(#[from] ApiError),
+}
+
+/// Settings of a fake API server.
+#[derive(Debug, Clone)]
+pub struct FakeOptions {
+    /// How many events the log keeps; a watch from an older version gets 410 Gone.
+    pub event_log_capacity: usize,
+    /// How often a watch with `allowWatchBookmarks` gets a BOOKMARK.
+    pub bookmark_interval: Duration,
+    /// How long a watch without `timeoutSeconds` lasts.
+    pub default_watch_timeout: Duration,
+    /// `Some(delay)` runs the ReplicaSet simulator, pods ready `delay` of simulated time after they are made.
+    pub replicaset_simulator: Option<Duration>,
+}
+
+impl Default for FakeOptions {
+    fn default() -> Self {
+        Self {
+            event_log_capacity: 10_000,
+            bookmark_interval: Duration::from_secs(60),
+            default_watch_timeout: Duration::from_secs(1800),
+            replicaset_simulator: None,
+        }
+    }
+}
+
+/// State shared by the HTTP routes and the handle.
+pub struct Shared {
+    store: Store,
+    faults: Faults,
+    simulator: Option<Simulator>,
+    options: FakeOptions,
+}
+
+impl Shared {
+    /// Let the simulator react to a write.
+    fn after_write(&self) {
+        if let Some(sim) = &self.simulator
+            && let Err(err) = sim.reconcile(&self.store)
+        {
+            tracing::warn!(%err, "replicaset simulator pass failed");
+        }
+    }
+}
+
+/// The entry point: starts a fake API server.
+pub struct FakeApiServer;
+
+impl FakeApiServer {
+    /// Start a fake with default settings; returns its handle and a client for it.
+    pub async fn start() -> Result<(FakeHandle, kube::Client), FakeError> {
+        Self::start_with(FakeOptions::default()).await
+    }
+
+    /// Start a fake with `options`.
+    pub async fn start_with(options: FakeOptions) -> Result<(FakeHandle, kube::Client), FakeError> {
+        let shared = Arc::new(Shared {
+            store: Store::new(options.event_log_capacity),
+            faults: Faults::default(),
+            simulator: options.replicaset_simulator.map(Simulator::new),
+            options,
+        });
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+        let addr = listener.local_addr()?;
+        let app = axum::Router::new()
+            .fallback(routes::handle)
+            .with_state(Arc::clone(&shared));
+        let server = tokio::spawn(async move {
+            if let Err(err) = axum::serve(listener, app).await {
+                tracing::warn!(%err, "fake api server stopped");
+            }
+        });
+        let handle = FakeHandle {
+            shared,
+            addr,
+            server,
+        };
+        let client = handle.client()?;
+        Ok((handle, client))
+    }
+}
+
+/// The test's view of a running fake: direct access to objects, request
+/// counts, faults, watch control and the simulator's clock. Dropping it stops the server.
+pub struct FakeHandle {
+    shared: Arc<Shared>,
+    addr: SocketAddr,
+    server: tokio::task::JoinHandle<()>,
+}
+
+impl Drop for FakeHandle {
+    fn drop(&mut self) {
+        self.server.abort();
+    }
+}
+
+fn resource(api_version: &str, kind: &str) -> Result<&'static resources::ResourceType, FakeError> {
+    resources::find_kind(api_version, kind).ok_or_else(|| FakeError::UnknownKind {
+        api_version: api_version.into(),
+        kind: kind.into(),
+    })
+}
+
+impl FakeHandle {
+    /// The server's base URL (`http://127.0.0.1:PORT`).
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// A kube client configuration for this server (default namespace `default`).
+    pub fn client_config(&self) -> Result<kube::Config, FakeError> {
+        Ok(kube::Config::new(self.url().parse()?))
+    }
+
+    /// A new kube client for this server.
+    pub fn client(&self) -> Result<kube::Client, FakeError> {
+        Ok(kube::Client::try_from(self.client_config()?)?)
+    }
+
+    /// One object as stored, read without going through HTTP.
+    pub fn object(
+        &self,
+        api_version: &str,
+        kind: &str,
+        namespace: Option<&str>,
+        name: &str,
+    ) -> Option<Value> {
+        let rt = resource(api_version, kind).ok()?;
+        self.shared
+            .store
+            .get(rt, namespace.unwrap_or(""), name)
+            .ok()
+    }
+
+    /// Every stored object of a kind, in every namespace.
+    pub fn objects(&self, api_version: &str, kind: &str) -> Vec<Value> {
+        resource(api_version, kind)
+            .map(|rt| self.shared.store.list(rt, None).0)
+            .unwrap_or_default()
+    }
+
+    /// Create an object directly (as another client would); `status` is dropped
+    /// for kinds with a status subresource, as through the API.
+    pub fn create(&self, namespace: Option<&str>, object: Value) -> Result<Value, FakeError> {
+        let api_version = object
+            .get("apiVersion")
+            .and_then(Value::as_str)
+            .unwrap_or("");
+        let kind = object.get("kind").and_then(Value::as_str).unwrap_or("");
+        let rt = resource(api_version, kind)?;
+        let created = self
+            .shared
+            .store
+            .create(rt, namespace.unwrap_or(""), object)?;
+        self.shared.after_write();
+        Ok(created)
+    }
+
+    /// The current (latest) `resourceVersion`.
+    pub fn resource_version(&self) -> u64 {
+        self.shared.store.resource_version()
+    }
+
+    /// How many requests with `verb` went to exactly `path`.
+    pub fn request_count(&self, verb: Verb, path: &str) -> u64 {
+        self.shared.faults.count(verb, path)
+    }
+
+    /// How many requests with `verb` went to paths starting with `prefix`.
+    pub fn request_count_prefix(&self, verb: Verb, prefix: &str) -> u64 {
+        self.shared.faults.count_prefix(verb, prefix)
+    }
+
+    /// Fail the next `fault.times` matching requests with `fault.code`.
+    pub fn inject(&self, fault: Fault) {
+        self.shared.faults.inject(fault);
+    }
+
+    /// End every open watch, as an API server restart would; clients re-watch.
+    pub fn disconnect_watches(&self) {
+        self.shared.store.disconnect_watches();
+    }
+
+    /// Forget the whole event log: a watch from any version before now gets 410 Gone.
+    pub fn compact(&self) {
+        self.shared.store.compact();
+    }
+
+    /// Keep at most `capacity` events in the log from now on.
+    pub fn set_event_log_capacity(&self, capacity: usize) {
+        self.shared.store.set_log_capacity(capacity);
+    }
+
+    /// Move the simulator's clock forward and let it act (no-op without the simulator).
+    pub fn advance(&self, by: Duration) {
+        if let Some(sim) = &self.shared.simulator {
+            sim.advance(by);
+            self.shared.after_write();
+        }
+    }
+
+    /// Make the pods of a ReplicaSet crash-loop, or stop them crashing.
+    pub fn set_crashing(&self, namespace: &str, replicaset: &str, crashing: bool) {
+        if let Some(sim) = &self.shared.simulator {
+            sim.set_crashing(namespace, replicaset, crashing);
+            self.shared.after_write();
+        }
+    }
+}

@@ -1,0 +1,9 @@
+//! Tests of the fake API server through the real kube client, one module per
+//! behaviour group.
+
+mod crud;
+mod discovery;
+mod patching;
+mod simulator;
+mod support;
+mod watching;
