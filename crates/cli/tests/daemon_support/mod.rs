@@ -15,6 +15,8 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
+pub mod traffic;
+
 /// Every wait ends within this.
 pub const LIMIT: Duration = Duration::from_secs(40);
 
