@@ -16,7 +16,7 @@
 //! versions, finalizers, cascading deletion, the event log), [`watch`],
 //! [`patch`], [`discovery`], [`selectors`], [`routes`] (HTTP), [`simulator`]
 //! (the ReplicaSet controller and kubelet stand-in) and [`faults`] (request
-//! counts and injected failures). What is faithful and what is simplified is
+//! counts and injected failures), [`validate`] (names and labels). What is faithful and what is simplified is
 //! in `docs/kube-fake.md`.
 
 pub mod discovery;
@@ -28,6 +28,7 @@ pub mod routes;
 pub mod selectors;
 pub mod simulator;
 pub mod store;
+pub mod validate;
 pub mod watch;
 
 use std::net::SocketAddr;
@@ -102,8 +103,17 @@ pub struct Shared {
 }
 
 impl Shared {
-    /// Let the simulator react to a write.
-    fn after_write(&self) {
+    /// Let the simulator react to a write of `object`.
+    fn after_write(&self, rt: &resources::ResourceType, namespace: &str, object: &Value) {
+        if let Some(sim) = &self.simulator
+            && let Err(err) = sim.reconcile_touched(&self.store, rt, namespace, object)
+        {
+            tracing::warn!(%err, "replicaset simulator pass failed");
+        }
+    }
+
+    /// Let the simulator look at every ReplicaSet.
+    fn reconcile_all(&self) {
         if let Some(sim) = &self.simulator
             && let Err(err) = sim.reconcile(&self.store)
         {
@@ -217,11 +227,9 @@ impl FakeHandle {
             .unwrap_or("");
         let kind = object.get("kind").and_then(Value::as_str).unwrap_or("");
         let rt = resource(api_version, kind)?;
-        let created = self
-            .shared
-            .store
-            .create(rt, namespace.unwrap_or(""), object)?;
-        self.shared.after_write();
+        let ns = namespace.unwrap_or("");
+        let created = self.shared.store.create(rt, ns, object)?;
+        self.shared.after_write(rt, ns, &created);
         Ok(created)
     }
 
@@ -264,7 +272,7 @@ impl FakeHandle {
     pub fn advance(&self, by: Duration) {
         if let Some(sim) = &self.shared.simulator {
             sim.advance(by);
-            self.shared.after_write();
+            self.shared.reconcile_all();
         }
     }
 
@@ -272,7 +280,7 @@ impl FakeHandle {
     pub fn set_crashing(&self, namespace: &str, replicaset: &str, crashing: bool) {
         if let Some(sim) = &self.shared.simulator {
             sim.set_crashing(namespace, replicaset, crashing);
-            self.shared.after_write();
+            self.shared.reconcile_all();
         }
     }
 }

@@ -168,26 +168,51 @@ pub async fn handle(
         Err(err) => return error_response(&err),
     };
     if verb == Verb::Watch {
-        return watch_response(&shared, &target, &query);
+        return watch_response(&shared, &target, &query, metadata_only(&headers));
     }
     let result = serve(&shared, &target, verb, &headers, &query, &body);
     let mutated = matches!(
         verb,
         Verb::Create | Verb::Update | Verb::Patch | Verb::Delete
     );
-    if mutated && result.is_ok() {
-        shared.after_write();
+    if mutated && let Ok((_, object)) = &result {
+        let ns = target.namespace.as_deref().unwrap_or("");
+        if target.name.is_none() && verb == Verb::Delete {
+            shared.reconcile_all();
+        } else if target.sub == Some(Sub::Scale) {
+            if let Ok(current) =
+                shared
+                    .store
+                    .get(target.rt, ns, target.name.as_deref().unwrap_or(""))
+            {
+                shared.after_write(target.rt, ns, &current);
+            }
+        } else {
+            shared.after_write(target.rt, ns, object);
+        }
     }
     match result {
+        Ok((code, value)) if metadata_only(&headers) && matches!(verb, Verb::Get | Verb::List) => {
+            json_response(code, &to_metadata(value))
+        }
         Ok((code, value)) => json_response(code, &value),
         Err(err) => error_response(&err),
     }
+}
+
+/// Whether the client asked for `PartialObjectMetadata` (`Accept: ...;as=PartialObjectMetadata...`).
+fn metadata_only(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|a| a.contains("as=PartialObjectMetadata"))
 }
 
 fn watch_response(
     shared: &Arc<Shared>,
     target: &Target,
     query: &HashMap<String, String>,
+    metadata_only: bool,
 ) -> Response {
     let selectors = (|| -> Result<(LabelSelector, FieldSelector), ApiError> {
         Ok((
@@ -225,6 +250,8 @@ fn watch_response(
                 shared.options.default_watch_timeout,
                 std::time::Duration::from_secs,
             ),
+        send_initial_events: is_true(query, "sendInitialEvents"),
+        metadata_only,
     };
     let stream = watch::stream(Arc::clone(shared), options);
     Response::builder()
@@ -232,6 +259,28 @@ fn watch_response(
         .header(header::CONTENT_TYPE, "application/json")
         .body(Body::from_stream(stream))
         .unwrap_or_else(|_| StatusCode::INTERNAL_SERVER_ERROR.into_response())
+}
+
+/// A get or list answer as `PartialObjectMetadata` / `PartialObjectMetadataList`.
+fn to_metadata(mut value: Value) -> Value {
+    let Some(items) = value.get_mut("items").and_then(Value::as_array_mut) else {
+        return watch::partial_metadata(&value);
+    };
+    let items: Vec<Value> = items.iter().map(watch::partial_metadata).collect();
+    json!({
+        "apiVersion": "meta.k8s.io/v1",
+        "kind": "PartialObjectMetadataList",
+        "metadata": value.get("metadata").cloned().unwrap_or(json!({})),
+        "items": items,
+    })
+}
+
+/// A `continue` token: the namespace and name of the last object of the previous page.
+fn parse_continue(token: &str) -> Result<(String, String), ApiError> {
+    token
+        .split_once('/')
+        .map(|(ns, name)| (ns.to_string(), name.to_string()))
+        .ok_or_else(|| ApiError::BadRequest(format!("invalid continue token: {token}")))
 }
 
 fn list_kind(rt: &ResourceType) -> String {
@@ -260,16 +309,30 @@ fn serve(
                 LabelSelector::parse(query.get("labelSelector").map_or("", String::as_str))?;
             let fields =
                 FieldSelector::parse(query.get("fieldSelector").map_or("", String::as_str))?;
-            let (items, rv) = store.list(t.rt, t.namespace.as_deref());
-            let items: Vec<Value> = items
-                .into_iter()
-                .filter(|o| labels.matches(o) && fields.matches(o))
-                .collect();
+            let limit = query
+                .get("limit")
+                .and_then(|l| l.parse::<usize>().ok())
+                .filter(|l| *l > 0);
+            let after = match query.get("continue").filter(|c| !c.is_empty()) {
+                Some(token) => Some(parse_continue(token)?),
+                None => None,
+            };
+            let page = store.list_page(
+                t.rt,
+                t.namespace.as_deref(),
+                |o| labels.matches(o) && fields.matches(o),
+                after,
+                limit,
+            );
+            let mut metadata = json!({"resourceVersion": page.resource_version.to_string()});
+            if let Some((ns, name)) = page.next {
+                metadata["continue"] = json!(format!("{ns}/{name}"));
+            }
             Ok((
                 StatusCode::OK,
                 json!({
                     "kind": list_kind(t.rt), "apiVersion": t.rt.api_version(),
-                    "metadata": {"resourceVersion": rv.to_string()}, "items": items,
+                    "metadata": metadata, "items": page.items,
                 }),
             ))
         }
@@ -333,7 +396,7 @@ fn serve(
                 })?,
             ))
         }
-        (Verb::Delete, None) if t.name.is_some() => {
+        (Verb::Delete, None) => {
             let options = if body.is_empty() {
                 json!({})
             } else {
@@ -351,9 +414,41 @@ fn serve(
                 .pointer("/preconditions/resourceVersion")
                 .and_then(Value::as_str)
                 .map(str::to_string);
+            if t.name.is_some() {
+                let gone = store.delete(t.rt, ns, name, propagation, precondition)?;
+                return Ok((StatusCode::OK, gone));
+            }
+            // deletecollection: every object the selectors match.
+            let labels =
+                LabelSelector::parse(query.get("labelSelector").map_or("", String::as_str))?;
+            let fields =
+                FieldSelector::parse(query.get("fieldSelector").map_or("", String::as_str))?;
+            let page = store.list_page(
+                t.rt,
+                t.namespace.as_deref(),
+                |o| labels.matches(o) && fields.matches(o),
+                None,
+                None,
+            );
+            let mut deleted = Vec::new();
+            for object in page.items {
+                let ns = object
+                    .pointer("/metadata/namespace")
+                    .and_then(Value::as_str)
+                    .unwrap_or("");
+                let name = object
+                    .pointer("/metadata/name")
+                    .and_then(Value::as_str)
+                    .unwrap_or("");
+                deleted.push(store.delete(t.rt, ns, name, propagation, None)?);
+            }
             Ok((
                 StatusCode::OK,
-                store.delete(t.rt, ns, name, propagation, precondition)?,
+                json!({
+                    "kind": list_kind(t.rt), "apiVersion": t.rt.api_version(),
+                    "metadata": {"resourceVersion": store.resource_version().to_string()},
+                    "items": deleted,
+                }),
             ))
         }
         _ => Err(ApiError::MethodNotAllowed),

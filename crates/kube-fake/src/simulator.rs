@@ -96,26 +96,53 @@ impl Simulator {
     pub fn reconcile(&self, store: &Store) -> Result<(), ApiError> {
         let state = self.lock();
         let (replicasets, _) = store.list(rs_type(), None);
-        let (pods, _) = store.list(pod_type(), None);
         for rs in &replicasets {
-            if rs.pointer("/metadata/deletionTimestamp").is_some() {
-                continue;
+            reconcile_one(&state, store, rs)?;
+        }
+        Ok(())
+    }
+
+    /// React to a write of `object` (of kind `rt`): reconcile that ReplicaSet,
+    /// or the ReplicaSet owning that Pod; other kinds change nothing.
+    pub fn reconcile_touched(
+        &self,
+        store: &Store,
+        rt: &ResourceType,
+        namespace: &str,
+        object: &Value,
+    ) -> Result<(), ApiError> {
+        let names: Vec<String> = if rt == rs_type() {
+            vec![str_at(object, "/metadata/name").to_string()]
+        } else if rt == pod_type() {
+            object
+                .pointer("/metadata/ownerReferences")
+                .and_then(Value::as_array)
+                .map(|refs| {
+                    refs.iter()
+                        .filter(|r| str_at(r, "/kind") == "ReplicaSet")
+                        .map(|r| str_at(r, "/name").to_string())
+                        .collect()
+                })
+                .unwrap_or_default()
+        } else {
+            Vec::new()
+        };
+        let state = self.lock();
+        for name in names {
+            if let Ok(rs) = store.get(rs_type(), namespace, &name) {
+                reconcile_one(&state, store, &rs)?;
             }
-            reconcile_one(&state, store, rs, &pods)?;
         }
         Ok(())
     }
 }
 
-fn owned_by<'a>(pods: &'a [Value], uid: &str) -> Vec<&'a Value> {
-    pods.iter()
-        .filter(|p| p.pointer("/metadata/deletionTimestamp").is_none())
-        .filter(|p| {
-            p.pointer("/metadata/ownerReferences")
-                .and_then(Value::as_array)
-                .is_some_and(|refs| refs.iter().any(|r| str_at(r, "/uid") == uid))
-        })
-        .collect()
+fn is_owned_by(pod: &Value, uid: &str) -> bool {
+    pod.pointer("/metadata/deletionTimestamp").is_none()
+        && pod
+            .pointer("/metadata/ownerReferences")
+            .and_then(Value::as_array)
+            .is_some_and(|refs| refs.iter().any(|r| str_at(r, "/uid") == uid))
 }
 
 fn marked(template: &Value) -> bool {
@@ -130,7 +157,10 @@ fn marked(template: &Value) -> bool {
     })
 }
 
-fn reconcile_one(state: &State, store: &Store, rs: &Value, pods: &[Value]) -> Result<(), ApiError> {
+fn reconcile_one(state: &State, store: &Store, rs: &Value) -> Result<(), ApiError> {
+    if rs.pointer("/metadata/deletionTimestamp").is_some() {
+        return Ok(());
+    }
     let ns = str_at(rs, "/metadata/namespace").to_string();
     let name = str_at(rs, "/metadata/name").to_string();
     let uid = str_at(rs, "/metadata/uid").to_string();
@@ -140,7 +170,9 @@ fn reconcile_one(state: &State, store: &Store, rs: &Value, pods: &[Value]) -> Re
         .unwrap_or(1) as usize;
     let template = rs.pointer("/spec/template").cloned().unwrap_or(json!({}));
     let crashing = marked(&template) || state.crashing.contains(&(ns.clone(), name.clone()));
-    let mut mine: Vec<Value> = owned_by(pods, &uid).into_iter().cloned().collect();
+    let mut mine = store
+        .list_page(pod_type(), Some(&ns), |p| is_owned_by(p, &uid), None, None)
+        .items;
     mine.sort_by_key(|p| str_at(p, "/metadata/name").to_string());
 
     while mine.len() < want {

@@ -48,6 +48,8 @@ pub struct Event {
     pub namespace: String,
     /// The object after the change (before it, for a deletion, with the new version).
     pub object: Value,
+    /// For a change that may have changed labels: the object's `metadata` before it.
+    pub old_metadata: Option<Value>,
 }
 
 /// Which part of an object a write may change.
@@ -182,15 +184,46 @@ impl Store {
     /// Every object of `rt` (in `namespace`, or in all namespaces for `None`),
     /// with the list's `resourceVersion`.
     pub fn list(&self, rt: &ResourceType, namespace: Option<&str>) -> (Vec<Value>, u64) {
+        let page = self.list_page(rt, namespace, |_| true, None, None);
+        (page.items, page.resource_version)
+    }
+
+    /// The objects of `rt` that `keep` accepts, in (namespace, name) order,
+    /// starting after `after` and at most `limit` of them.
+    pub fn list_page(
+        &self,
+        rt: &ResourceType,
+        namespace: Option<&str>,
+        keep: impl Fn(&Value) -> bool,
+        after: Option<(String, String)>,
+        limit: Option<usize>,
+    ) -> Page {
         let inner = self.lock();
-        let prefix = key(rt, "", "").0;
-        let items = inner
-            .objects
-            .iter()
-            .filter(|((r, ns, _), _)| *r == prefix && namespace.is_none_or(|n| n == ns))
-            .map(|(_, (_, v))| v.clone())
-            .collect();
-        (items, inner.rv)
+        let mut items = Vec::new();
+        let mut next = None;
+        for ((_, ns, name), v) in inner.scan(rt, namespace) {
+            if after.as_ref().is_some_and(|(ans, aname)| {
+                (ns.as_str(), name.as_str()) <= (ans.as_str(), aname.as_str())
+            }) || !keep(v)
+            {
+                continue;
+            }
+            if limit.is_some_and(|l| items.len() >= l) {
+                next = items.last().map(|last: &Value| {
+                    (
+                        meta(last, "namespace").unwrap_or_default(),
+                        meta(last, "name").unwrap_or_default(),
+                    )
+                });
+                break;
+            }
+            items.push(v.clone());
+        }
+        Page {
+            items,
+            resource_version: inner.rv,
+            next,
+        }
     }
 
     /// Every object of every kind (for inspection).
@@ -265,6 +298,7 @@ impl Store {
         if rt.status {
             m.insert("generation".into(), json!(1));
         }
+        crate::validate::object(rt, &object)?;
         inner.objects.insert(k, (rt, object.clone()));
         inner.emit(rv, EventType::Added, rt, namespace, object.clone());
         Ok(object)
@@ -358,6 +392,7 @@ impl Store {
                 m.insert("generation".into(), json!(if bump { g + 1 } else { g }));
             }
         }
+        crate::validate::object(rt, &new)?;
         let unchanged = {
             let mut a = old.clone();
             let mut b = new.clone();
@@ -379,7 +414,11 @@ impl Store {
             return Ok(new);
         }
         inner.objects.insert(k, (rt, new.clone()));
-        inner.emit(rv, EventType::Modified, rt, namespace, new.clone());
+        let event = inner.event(rv, EventType::Modified, rt, namespace, new.clone());
+        inner.send(Event {
+            old_metadata: old.get("metadata").cloned(),
+            ..event
+        });
         Ok(new)
     }
 
@@ -439,7 +478,7 @@ impl Store {
         rt: &'static ResourceType,
         namespace: Option<&str>,
         from: Option<u64>,
-    ) -> Result<(Vec<Event>, mpsc::UnboundedReceiver<Event>), ApiError> {
+    ) -> Result<WatchStart, ApiError> {
         let mut inner = self.lock();
         let in_scope = |e: &Event| *e.resource == *rt && namespace.is_none_or(|n| n == e.namespace);
         let backlog = match from {
@@ -456,18 +495,16 @@ impl Store {
                 .cloned()
                 .collect(),
             None => {
-                let prefix = key(rt, "", "").0;
                 let cur = inner.rv;
                 inner
-                    .objects
-                    .iter()
-                    .filter(|((r, ns, _), _)| *r == prefix && namespace.is_none_or(|n| n == ns))
-                    .map(|((_, ns, _), (_, v))| Event {
+                    .scan(rt, namespace)
+                    .map(|((_, ns, _), v)| Event {
                         rv: cur,
                         kind: EventType::Added,
                         resource: rt,
                         namespace: ns.clone(),
                         object: v.clone(),
+                        old_metadata: None,
                     })
                     .collect()
             }
@@ -478,7 +515,11 @@ impl Store {
             namespace: namespace.map(str::to_string),
             tx,
         });
-        Ok((backlog, rx))
+        Ok(WatchStart {
+            backlog,
+            events: rx,
+            resource_version: inner.rv,
+        })
     }
 
     /// End every open watch (as an API server restart would).
@@ -501,7 +542,61 @@ impl Store {
     }
 }
 
+/// The beginning of a watch.
+#[derive(Debug)]
+pub struct WatchStart {
+    /// The events to send first.
+    pub backlog: Vec<Event>,
+    /// Every later event.
+    pub events: mpsc::UnboundedReceiver<Event>,
+    /// The store's version when the watch started.
+    pub resource_version: u64,
+}
+
+/// One page of a list.
+#[derive(Debug, Clone)]
+pub struct Page {
+    /// The objects.
+    pub items: Vec<Value>,
+    /// The store's version when the page was read.
+    pub resource_version: u64,
+    /// The (namespace, name) to continue after, when there is more.
+    pub next: Option<(String, String)>,
+}
+
 impl Inner {
+    /// The objects of `rt` (in `namespace`, or all), by key order, without a full scan.
+    fn scan<'a>(
+        &'a self,
+        rt: &ResourceType,
+        namespace: Option<&'a str>,
+    ) -> impl Iterator<Item = (&'a Key, &'a Value)> + 'a {
+        let start = key(rt, namespace.unwrap_or(""), "");
+        let resource = start.0.clone();
+        self.objects
+            .range(start..)
+            .take_while(move |((r, ns, _), _)| *r == resource && namespace.is_none_or(|n| n == ns))
+            .map(|(k, (_, v))| (k, v))
+    }
+
+    fn event(
+        &self,
+        rv: u64,
+        kind: EventType,
+        rt: &'static ResourceType,
+        ns: &str,
+        object: Value,
+    ) -> Event {
+        Event {
+            rv,
+            kind,
+            resource: rt,
+            namespace: ns.to_string(),
+            object,
+            old_metadata: None,
+        }
+    }
+
     fn emit(
         &mut self,
         rv: u64,
@@ -510,13 +605,12 @@ impl Inner {
         ns: &str,
         object: Value,
     ) {
-        let event = Event {
-            rv,
-            kind,
-            resource: rt,
-            namespace: ns.to_string(),
-            object,
-        };
+        let event = self.event(rv, kind, rt, ns, object);
+        self.send(event);
+    }
+
+    fn send(&mut self, event: Event) {
+        let (rt, ns) = (event.resource, event.namespace.as_str());
         self.watchers.retain(|w| {
             if *w.resource != *rt || w.namespace.as_deref().is_some_and(|n| n != ns) {
                 return !w.tx.is_closed();

@@ -16,7 +16,7 @@ use tokio::sync::mpsc;
 use crate::Shared;
 use crate::resources::ResourceType;
 use crate::selectors::{FieldSelector, LabelSelector};
-use crate::store::Event;
+use crate::store::{Event, EventType};
 
 /// What one watch request asks for.
 pub struct WatchOptions {
@@ -36,6 +36,44 @@ pub struct WatchOptions {
     pub bookmark_interval: Duration,
     /// When the server ends the watch.
     pub timeout: Duration,
+    /// `sendInitialEvents`: after the synthetic ADDED events, a BOOKMARK
+    /// annotated `k8s.io/initial-events-end` (a streaming list).
+    pub send_initial_events: bool,
+    /// Send `PartialObjectMetadata` instead of whole objects.
+    pub metadata_only: bool,
+}
+
+impl WatchOptions {
+    /// What the client sees of `object`.
+    fn view(&self, object: &Value) -> Value {
+        if self.metadata_only {
+            partial_metadata(object)
+        } else {
+            object.clone()
+        }
+    }
+
+    fn bookmark(&self, rv: u64, initial_end: bool) -> Value {
+        let (api_version, kind) = if self.metadata_only {
+            ("meta.k8s.io/v1".to_string(), "PartialObjectMetadata")
+        } else {
+            (self.resource.api_version(), self.resource.kind)
+        };
+        let mut metadata = json!({"resourceVersion": rv.to_string()});
+        if initial_end {
+            metadata["annotations"] = json!({"k8s.io/initial-events-end": "true"});
+        }
+        json!({"kind": kind, "apiVersion": api_version, "metadata": metadata})
+    }
+}
+
+/// The `meta.k8s.io/v1` `PartialObjectMetadata` of an object: its metadata only.
+pub fn partial_metadata(object: &Value) -> Value {
+    json!({
+        "apiVersion": "meta.k8s.io/v1",
+        "kind": "PartialObjectMetadata",
+        "metadata": object.get("metadata").cloned().unwrap_or(json!({})),
+    })
 }
 
 fn line(kind: &str, object: &Value) -> Bytes {
@@ -59,7 +97,7 @@ pub fn stream(
 }
 
 async fn run(shared: Arc<Shared>, o: WatchOptions, out: mpsc::Sender<Bytes>) {
-    let (backlog, mut events) = match shared
+    let start = match shared
         .store
         .watch(o.resource, o.namespace.as_deref(), o.from)
     {
@@ -70,13 +108,34 @@ async fn run(shared: Arc<Shared>, o: WatchOptions, out: mpsc::Sender<Bytes>) {
         }
     };
     let send = |e: &Event| -> Option<Bytes> {
-        (o.labels.matches(&e.object) && o.fields.matches(&e.object))
-            .then(|| line(e.kind.as_str(), &e.object))
+        let now = o.labels.matches(&e.object) && o.fields.matches(&e.object);
+        let before = match (&e.kind, &e.old_metadata) {
+            (EventType::Modified, Some(metadata)) => {
+                let old = json!({"metadata": metadata});
+                o.labels.matches(&old) && o.fields.matches(&old)
+            }
+            _ => now,
+        };
+        // An object entering or leaving the selection is ADDED or DELETED, as the real server says.
+        let kind = match (before, now) {
+            (true, true) => e.kind,
+            (false, true) => EventType::Added,
+            (true, false) => EventType::Deleted,
+            (false, false) => return None,
+        };
+        Some(line(kind.as_str(), &o.view(&e.object)))
     };
+    let (backlog, mut events) = (start.backlog, start.events);
     for e in &backlog {
         if let Some(b) = send(e)
             && out.send(b).await.is_err()
         {
+            return;
+        }
+    }
+    if o.send_initial_events && o.from.is_none() {
+        let end = o.bookmark(start.resource_version, true);
+        if out.send(line("BOOKMARK", &end)).await.is_err() {
             return;
         }
     }
@@ -105,12 +164,7 @@ async fn run(shared: Arc<Shared>, o: WatchOptions, out: mpsc::Sender<Bytes>) {
                         return;
                     }
                 }
-                let bookmark = json!({
-                    "kind": o.resource.kind,
-                    "apiVersion": o.resource.api_version(),
-                    "metadata": {"resourceVersion": rv.to_string()},
-                });
-                if out.send(line("BOOKMARK", &bookmark)).await.is_err() {
+                if out.send(line("BOOKMARK", &o.bookmark(rv, false))).await.is_err() {
                     return;
                 }
             }

@@ -365,3 +365,124 @@ async fn cluster_scoped_kinds_live_outside_namespaces() {
         .is_some()
     );
 }
+
+#[tokio::test]
+async fn list_pages_with_limit_and_continue_cover_every_object_once() {
+    let (_fake, client) = FakeApiServer::start().await.expect("start");
+    let cms: Api<ConfigMap> = Api::namespaced(client, "default");
+    for i in 0..5 {
+        let cm: ConfigMap =
+            serde_json::from_value(json!({"metadata": {"name": format!("c{i}")}})).expect("cm");
+        cms.create(&PostParams::default(), &cm)
+            .await
+            .expect("create");
+    }
+    let mut names = Vec::new();
+    let mut params = ListParams::default().limit(2);
+    let mut pages = 0;
+    loop {
+        let page = cms.list(&params).await.expect("page");
+        pages += 1;
+        names.extend(page.items.into_iter().filter_map(|c| c.metadata.name));
+        match page.metadata.continue_ {
+            Some(token) if !token.is_empty() => params = params.continue_token(&token),
+            _ => break,
+        }
+    }
+    assert_eq!(names, ["c0", "c1", "c2", "c3", "c4"]);
+    assert_eq!(pages, 3);
+}
+
+#[tokio::test]
+async fn delete_collection_removes_only_the_selected_objects() {
+    let (_fake, client) = FakeApiServer::start().await.expect("start");
+    let cms: Api<ConfigMap> = Api::namespaced(client, "default");
+    for (name, tier) in [("a", "front"), ("b", "back"), ("c", "front")] {
+        let cm: ConfigMap =
+            serde_json::from_value(json!({"metadata": {"name": name, "labels": {"tier": tier}}}))
+                .expect("cm");
+        cms.create(&PostParams::default(), &cm)
+            .await
+            .expect("create");
+    }
+    cms.delete_collection(
+        &DeleteParams::default(),
+        &ListParams::default().labels("tier=front"),
+    )
+    .await
+    .expect("delete collection");
+    let left: Vec<String> = cms
+        .list(&ListParams::default())
+        .await
+        .expect("list")
+        .items
+        .into_iter()
+        .filter_map(|c| c.metadata.name)
+        .collect();
+    assert_eq!(left, ["b"]);
+}
+
+#[tokio::test]
+async fn invalid_names_and_labels_are_422_invalid() {
+    let (_fake, client) = FakeApiServer::start().await.expect("start");
+    let rs: Api<ReplicaSet> = Api::namespaced(client, "default");
+    let mut bad_name = replicaset("web", 1);
+    bad_name.metadata.name = Some("Web_1".into());
+    assert_eq!(
+        api_code(rs.create(&PostParams::default(), &bad_name).await),
+        (422, "Invalid".into())
+    );
+    let mut bad_label = replicaset("web", 1);
+    bad_label
+        .metadata
+        .labels
+        .get_or_insert_default()
+        .insert("hash".into(), "x".repeat(64));
+    assert_eq!(
+        api_code(rs.create(&PostParams::default(), &bad_label).await).0,
+        422
+    );
+    let good = rs
+        .create(&PostParams::default(), &replicaset("web", 1))
+        .await
+        .expect("create");
+    let mut bad_update = good;
+    bad_update
+        .metadata
+        .labels
+        .get_or_insert_default()
+        .insert("-x".into(), "y".into());
+    assert_eq!(
+        api_code(rs.replace("web", &PostParams::default(), &bad_update).await).0,
+        422
+    );
+}
+
+#[tokio::test]
+async fn metadata_only_get_and_list_return_partial_object_metadata() {
+    let (_fake, client) = FakeApiServer::start().await.expect("start");
+    let rs: Api<ReplicaSet> = Api::namespaced(client, "default");
+    rs.create(&PostParams::default(), &replicaset("web", 1))
+        .await
+        .expect("create");
+    let list = rs
+        .list_metadata(&ListParams::default())
+        .await
+        .expect("list metadata");
+    assert_eq!(list.items.len(), 1);
+    let item = &list.items[0];
+    assert_eq!(item.metadata.name.as_deref(), Some("web"));
+    assert_eq!(
+        item.types.as_ref().map(|t| t.kind.as_str()),
+        Some("PartialObjectMetadata")
+    );
+    let one = rs.get_metadata("web").await.expect("get metadata");
+    assert_eq!(
+        one.metadata
+            .labels
+            .expect("labels")
+            .get("app")
+            .map(String::as_str),
+        Some("web")
+    );
+}

@@ -243,3 +243,107 @@ async fn runtime_watcher_sees_add_modify_delete_and_relists_after_410() {
     .await;
     forward.abort();
 }
+
+#[tokio::test]
+async fn an_object_entering_or_leaving_a_watched_selection_is_added_or_deleted() {
+    let (_fake, client) = FakeApiServer::start().await.expect("start");
+    let cms: Api<ConfigMap> = Api::namespaced(client, "default");
+    cms.create(&PostParams::default(), &config_map("a", "back"))
+        .await
+        .expect("create");
+    let params = WatchParams::default().labels("tier=front");
+    let mut stream = cms.watch(&params, "0").await.expect("watch").boxed();
+    let relabel = |tier: &str| json!({"metadata": {"labels": {"tier": tier}}});
+    cms.patch(
+        "a",
+        &PatchParams::default(),
+        &Patch::Merge(&relabel("front")),
+    )
+    .await
+    .expect("into the selection");
+    match stream.try_next().await.expect("event").expect("open") {
+        WatchEvent::Added(o) => assert_eq!(name_of(&o), "a"),
+        other => panic!("expected ADDED, got {other:?}"),
+    }
+    cms.patch(
+        "a",
+        &PatchParams::default(),
+        &Patch::Merge(&relabel("back")),
+    )
+    .await
+    .expect("out of the selection");
+    match stream.try_next().await.expect("event").expect("open") {
+        WatchEvent::Deleted(o) => assert_eq!(name_of(&o), "a"),
+        other => panic!("expected DELETED, got {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn runtime_watcher_with_streaming_lists_gets_initial_events_then_changes() {
+    let (_fake, client) = FakeApiServer::start().await.expect("start");
+    let cms: Api<ConfigMap> = Api::namespaced(client, "default");
+    cms.create(&PostParams::default(), &config_map("before", "x"))
+        .await
+        .expect("create");
+    let mut events = watcher(cms.clone(), watcher::Config::default().streaming_lists()).boxed();
+    let mut initial = Vec::new();
+    loop {
+        let event = tokio::time::timeout(Duration::from_secs(5), events.try_next())
+            .await
+            .expect("in time")
+            .expect("no error")
+            .expect("open");
+        match event {
+            watcher::Event::InitApply(o) => initial.push(name_of(&o).to_string()),
+            watcher::Event::InitDone => break,
+            _ => {}
+        }
+    }
+    assert_eq!(initial, ["before"]);
+    cms.create(&PostParams::default(), &config_map("after", "x"))
+        .await
+        .expect("create");
+    let event = tokio::time::timeout(Duration::from_secs(5), events.try_next())
+        .await
+        .expect("in time")
+        .expect("no error")
+        .expect("open");
+    assert!(matches!(event, watcher::Event::Apply(o) if name_of(&o) == "after"));
+}
+
+#[tokio::test]
+async fn metadata_watcher_sees_changes_as_partial_object_metadata() {
+    let (_fake, client) = FakeApiServer::start().await.expect("start");
+    let cms: Api<ConfigMap> = Api::namespaced(client, "default");
+    let metadata: Api<kube::core::PartialObjectMeta<ConfigMap>> =
+        Api::namespaced(cms.clone().into_client(), "default");
+    let mut events = watcher(metadata, watcher::Config::default()).boxed();
+    loop {
+        let event = tokio::time::timeout(Duration::from_secs(5), events.try_next())
+            .await
+            .expect("in time")
+            .expect("no error")
+            .expect("open");
+        if matches!(event, watcher::Event::InitDone) {
+            break;
+        }
+    }
+    cms.create(&PostParams::default(), &config_map("m", "x"))
+        .await
+        .expect("create");
+    let event = tokio::time::timeout(Duration::from_secs(5), events.try_next())
+        .await
+        .expect("in time")
+        .expect("no error")
+        .expect("open");
+    match event {
+        watcher::Event::Apply(o) => {
+            assert_eq!(o.metadata.name.as_deref(), Some("m"));
+            assert_eq!(
+                o.types.map(|t| t.kind),
+                Some("PartialObjectMetadata".into())
+            );
+        }
+        other => panic!("unexpected {other:?}"),
+    }
+}
