@@ -60,13 +60,20 @@ const fn rt(
     }
 }
 
+/// Pods (core/v1), which the simulator makes.
+pub const POD: ResourceType = rt("", "v1", "Pod", "pods", true, true, false);
+/// ReplicaSets (apps/v1), which the simulator runs.
+pub const REPLICASET: ResourceType =
+    rt("apps", "v1", "ReplicaSet", "replicasets", true, true, true);
+
 /// Every kind the fake serves.
 pub static RESOURCES: &[ResourceType] = &[
-    rt("", "v1", "Pod", "pods", true, true, false),
+    POD,
     rt("", "v1", "Service", "services", true, true, false),
     rt("", "v1", "Event", "events", true, false, false),
     rt("", "v1", "ConfigMap", "configmaps", true, false, false),
-    rt("apps", "v1", "ReplicaSet", "replicasets", true, true, true),
+    rt("events.k8s.io", "v1", "Event", "events", true, false, false),
+    REPLICASET,
     rt("apps", "v1", "Deployment", "deployments", true, true, true),
     rt(
         "coordination.k8s.io",

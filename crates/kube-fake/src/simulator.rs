@@ -38,11 +38,11 @@ pub struct Simulator {
 }
 
 fn rs_type() -> &'static ResourceType {
-    resources::find("apps", "v1", "replicasets").unwrap_or(&resources::RESOURCES[4])
+    &resources::REPLICASET
 }
 
 fn pod_type() -> &'static ResourceType {
-    resources::find("", "v1", "pods").unwrap_or(&resources::RESOURCES[0])
+    &resources::POD
 }
 
 fn str_at<'a>(v: &'a Value, pointer: &str) -> &'a str {
@@ -137,12 +137,9 @@ impl Simulator {
     }
 }
 
-fn is_owned_by(pod: &Value, uid: &str) -> bool {
+fn is_live_in(pod: &Value, namespace: &str) -> bool {
     pod.pointer("/metadata/deletionTimestamp").is_none()
-        && pod
-            .pointer("/metadata/ownerReferences")
-            .and_then(Value::as_array)
-            .is_some_and(|refs| refs.iter().any(|r| str_at(r, "/uid") == uid))
+        && str_at(pod, "/metadata/namespace") == namespace
 }
 
 fn marked(template: &Value) -> bool {
@@ -170,9 +167,11 @@ fn reconcile_one(state: &State, store: &Store, rs: &Value) -> Result<(), ApiErro
         .unwrap_or(1) as usize;
     let template = rs.pointer("/spec/template").cloned().unwrap_or(json!({}));
     let crashing = marked(&template) || state.crashing.contains(&(ns.clone(), name.clone()));
-    let mut mine = store
-        .list_page(pod_type(), Some(&ns), |p| is_owned_by(p, &uid), None, None)
-        .items;
+    let mut mine: Vec<Value> = store
+        .dependents_of(&uid)
+        .into_iter()
+        .filter(|p| str_at(p, "/kind") == "Pod" && is_live_in(p, &ns))
+        .collect();
     mine.sort_by_key(|p| str_at(p, "/metadata/name").to_string());
 
     while mine.len() < want {

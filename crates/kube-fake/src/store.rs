@@ -4,7 +4,7 @@
 //! subresource split; finalizers and cascading deletion through owner
 //! references; and the bounded event log that watches start from.
 
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 use std::sync::{Mutex, MutexGuard, PoisonError};
 
 use serde_json::{Map, Value, json};
@@ -89,6 +89,8 @@ struct Watcher {
 
 struct Inner {
     objects: BTreeMap<Key, (&'static ResourceType, Value)>,
+    /// The keys of the objects that name each uid in an owner reference.
+    dependents: HashMap<String, BTreeSet<Key>>,
     rv: u64,
     uid: u64,
     log: VecDeque<Event>,
@@ -153,6 +155,7 @@ impl Store {
         Self {
             inner: Mutex::new(Inner {
                 objects: BTreeMap::new(),
+                dependents: HashMap::new(),
                 rv: 1,
                 uid: 0,
                 log: VecDeque::new(),
@@ -224,6 +227,18 @@ impl Store {
             resource_version: inner.rv,
             next,
         }
+    }
+
+    /// The objects whose owner references name `uid`.
+    pub fn dependents_of(&self, uid: &str) -> Vec<Value> {
+        let inner = self.lock();
+        inner
+            .dependents
+            .get(uid)
+            .into_iter()
+            .flatten()
+            .filter_map(|k| inner.objects.get(k).map(|(_, v)| v.clone()))
+            .collect()
     }
 
     /// Every object of every kind (for inspection).
@@ -299,7 +314,7 @@ impl Store {
             m.insert("generation".into(), json!(1));
         }
         crate::validate::object(rt, &object)?;
-        inner.objects.insert(k, (rt, object.clone()));
+        inner.put(k, rt, object.clone());
         inner.emit(rv, EventType::Added, rt, namespace, object.clone());
         Ok(object)
     }
@@ -413,7 +428,7 @@ impl Store {
             inner.remove(&k, rt, namespace, new.clone(), Propagation::Background);
             return Ok(new);
         }
-        inner.objects.insert(k, (rt, new.clone()));
+        inner.put(k, rt, new.clone());
         let event = inner.event(rv, EventType::Modified, rt, namespace, new.clone());
         inner.send(Event {
             old_metadata: old.get("metadata").cloned(),
@@ -458,7 +473,7 @@ impl Store {
             let m = meta_mut(&mut new)?;
             m.insert("deletionTimestamp".into(), json!(now()));
             m.insert("resourceVersion".into(), json!(rv.to_string()));
-            inner.objects.insert(k, (rt, new.clone()));
+            inner.put(k, rt, new.clone());
             inner.emit(rv, EventType::Modified, rt, namespace, new.clone());
             return Ok(new);
         }
@@ -579,6 +594,29 @@ impl Inner {
             .map(|(k, (_, v))| (k, v))
     }
 
+    /// Store an object, keeping the owner index up to date.
+    fn put(&mut self, k: Key, rt: &'static ResourceType, object: Value) {
+        self.take(&k);
+        for uid in owner_uids(&object) {
+            self.dependents.entry(uid).or_default().insert(k.clone());
+        }
+        self.objects.insert(k, (rt, object));
+    }
+
+    /// Remove an object from the map and the owner index (no event).
+    fn take(&mut self, k: &Key) {
+        if let Some((_, old)) = self.objects.remove(k) {
+            for uid in owner_uids(&old) {
+                if let Some(set) = self.dependents.get_mut(&uid) {
+                    set.remove(k);
+                    if set.is_empty() {
+                        self.dependents.remove(&uid);
+                    }
+                }
+            }
+        }
+    }
+
     fn event(
         &self,
         rv: u64,
@@ -638,21 +676,15 @@ impl Inner {
         gone: Value,
         propagation: Propagation,
     ) {
-        self.objects.remove(k);
+        self.take(k);
         let uid = meta(&gone, "uid").unwrap_or_default();
         self.emit(self.rv, EventType::Deleted, rt, ns, gone);
         let dependents: Vec<(Key, &'static ResourceType)> = self
-            .objects
-            .iter()
-            .filter(|(_, (_, v))| {
-                v.pointer("/metadata/ownerReferences")
-                    .and_then(Value::as_array)
-                    .is_some_and(|refs| {
-                        refs.iter()
-                            .any(|r| r.get("uid").and_then(Value::as_str) == Some(&uid))
-                    })
-            })
-            .map(|(k, (rt, _))| (k.clone(), *rt))
+            .dependents
+            .get(&uid)
+            .into_iter()
+            .flatten()
+            .filter_map(|k| self.objects.get(k).map(|(rt, _)| (k.clone(), *rt)))
             .collect();
         for (dk, drt) in dependents {
             let Some((_, mut dep)) = self.objects.get(&dk).cloned() else {
@@ -670,14 +702,14 @@ impl Inner {
                     if let Some(refs) = m.get_mut("ownerReferences").and_then(Value::as_array_mut) {
                         refs.retain(|r| r.get("uid").and_then(Value::as_str) != Some(&uid));
                     }
-                    self.objects.insert(dk.clone(), (drt, dep.clone()));
+                    self.put(dk.clone(), drt, dep.clone());
                     self.emit(rv, EventType::Modified, drt, &dk.1, dep);
                 }
                 Propagation::Background if has_finalizers => {
                     if !m.contains_key("deletionTimestamp") {
                         m.insert("deletionTimestamp".into(), json!(now()));
                     }
-                    self.objects.insert(dk.clone(), (drt, dep.clone()));
+                    self.put(dk.clone(), drt, dep.clone());
                     self.emit(rv, EventType::Modified, drt, &dk.1, dep);
                 }
                 Propagation::Background => {
@@ -687,6 +719,18 @@ impl Inner {
             }
         }
     }
+}
+
+fn owner_uids(object: &Value) -> Vec<String> {
+    object
+        .pointer("/metadata/ownerReferences")
+        .and_then(Value::as_array)
+        .map(|refs| {
+            refs.iter()
+                .filter_map(|r| r.get("uid").and_then(Value::as_str).map(str::to_string))
+                .collect()
+        })
+        .unwrap_or_default()
 }
 
 /// A five-character suffix for `generateName`, as the API server appends.

@@ -14,6 +14,7 @@ async fn discovery_finds_every_group_and_kind_with_its_scope() {
         ("", "Service", "services", Scope::Namespaced),
         ("", "Event", "events", Scope::Namespaced),
         ("", "ConfigMap", "configmaps", Scope::Namespaced),
+        ("events.k8s.io", "Event", "events", Scope::Namespaced),
         ("apps", "ReplicaSet", "replicasets", Scope::Namespaced),
         ("apps", "Deployment", "deployments", Scope::Namespaced),
         ("coordination.k8s.io", "Lease", "leases", Scope::Namespaced),

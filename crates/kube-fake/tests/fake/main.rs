@@ -3,6 +3,7 @@
 
 mod crud;
 mod discovery;
+mod events;
 mod patching;
 mod simulator;
 mod support;
