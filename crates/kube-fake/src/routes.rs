@@ -408,6 +408,7 @@ fn serve(
                 .or(query.get("propagationPolicy").map(String::as_str));
             let propagation = match policy {
                 Some("Orphan") => Propagation::Orphan,
+                Some("Foreground") => Propagation::Foreground,
                 _ => Propagation::Background,
             };
             let precondition = options

@@ -486,3 +486,50 @@ async fn metadata_only_get_and_list_return_partial_object_metadata() {
         Some("web")
     );
 }
+
+#[tokio::test]
+async fn foreground_deletion_keeps_the_owner_until_blocking_dependents_are_gone() {
+    let (_fake, client) = FakeApiServer::start().await.expect("start");
+    let rs: Api<ReplicaSet> = Api::namespaced(client.clone(), "default");
+    let pods: Api<Pod> = Api::namespaced(client, "default");
+    let owner = rs
+        .create(&PostParams::default(), &replicaset("a", 1))
+        .await
+        .expect("rs");
+    let mut pod = owned_pod("a-1", &owner);
+    pod.metadata.finalizers = Some(vec!["example.com/hold".into()]);
+    pod.metadata.owner_references.as_mut().expect("refs")[0].block_owner_deletion = Some(true);
+    pods.create(&PostParams::default(), &pod)
+        .await
+        .expect("pod");
+
+    rs.delete("a", &DeleteParams::foreground())
+        .await
+        .expect("delete");
+    let waiting = rs.get("a").await.expect("the owner waits");
+    assert!(waiting.metadata.deletion_timestamp.is_some());
+    assert_eq!(
+        waiting.metadata.finalizers,
+        Some(vec!["foregroundDeletion".into()])
+    );
+    let held = pods
+        .get("a-1")
+        .await
+        .expect("the pod is held by its finalizer");
+    assert!(held.metadata.deletion_timestamp.is_some());
+
+    let release = serde_json::json!({"metadata": {"finalizers": null}});
+    pods.patch(
+        "a-1",
+        &kube::api::PatchParams::default(),
+        &kube::api::Patch::Merge(&release),
+    )
+    .await
+    .expect("release the pod");
+    assert_eq!(api_code(pods.get("a-1").await).0, 404);
+    assert_eq!(
+        api_code(rs.get("a").await).0,
+        404,
+        "the owner goes with its last dependent"
+    );
+}
