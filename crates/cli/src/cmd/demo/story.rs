@@ -155,7 +155,11 @@ async fn script(
         .copied()
         .unwrap_or(released);
     let time_to_rollback = rolled_back_at.saturating_duration_since(from);
-    if rolled_back {
+    if rolled_back && strategy == Strategy::BlueGreen {
+        say.say(&format!(
+            "{FAULTY} aborted before the switch: production traffic never left v1"
+        ));
+    } else if rolled_back {
         say.say(&format!("{FAULTY} rolled back: all traffic is on v1 again"));
     } else {
         say.say(&format!(
@@ -288,7 +292,7 @@ impl Summary {
             per_version.join(", ")
         );
         println!(
-            "  injected errors ({FAULTY}'s faults):    {}",
+            "  injected errors ({FAULTY}'s faults):   {}",
             c.injected_total()
         );
         println!(
