@@ -34,6 +34,9 @@ pub enum ApiError {
         /// The object's name.
         name: String,
     },
+    /// A server-side apply that would change fields another manager owns (409 Conflict).
+    #[error("{0}")]
+    ApplyConflict(String),
     /// A watch from a `resourceVersion` older than the retained history (410 Expired).
     #[error("too old resource version: {requested} ({oldest})")]
     Expired {
@@ -75,7 +78,7 @@ impl ApiError {
     pub fn code(&self) -> u16 {
         match self {
             Self::NotFound { .. } => 404,
-            Self::AlreadyExists { .. } | Self::Conflict { .. } => 409,
+            Self::AlreadyExists { .. } | Self::Conflict { .. } | Self::ApplyConflict(_) => 409,
             Self::Expired { .. } => 410,
             Self::BadRequest(_) => 400,
             Self::Invalid(_) => 422,
@@ -90,7 +93,7 @@ impl ApiError {
         match self {
             Self::NotFound { .. } => "NotFound",
             Self::AlreadyExists { .. } => "AlreadyExists",
-            Self::Conflict { .. } => "Conflict",
+            Self::Conflict { .. } | Self::ApplyConflict(_) => "Conflict",
             Self::Expired { .. } => "Expired",
             Self::BadRequest(_) => "BadRequest",
             Self::Invalid(_) => "Invalid",

@@ -14,11 +14,12 @@
 //!
 //! Modules, one concern each: [`resources`] (the kinds), [`store`] (objects,
 //! versions, finalizers, cascading deletion, the event log), [`watch`],
-//! [`patch`], [`discovery`], [`selectors`], [`routes`] (HTTP), [`simulator`]
+//! [`patch`], [`apply`] (server-side apply), [`discovery`], [`selectors`], [`routes`] (HTTP), [`simulator`]
 //! (the ReplicaSet controller and kubelet stand-in) and [`faults`] (request
 //! counts and injected failures), [`validate`] (names and labels). What is faithful and what is simplified is
 //! in `docs/kube-fake.md`.
 
+pub mod apply;
 pub mod discovery;
 pub mod error;
 pub mod faults;

@@ -13,6 +13,7 @@ use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
 use crate::Shared;
+use crate::apply;
 use crate::discovery;
 use crate::error::ApiError;
 use crate::faults::Verb;
@@ -374,20 +375,39 @@ fn serve(
                 ));
             }
             if kind == PatchType::Apply {
-                if query.get("fieldManager").is_none_or(String::is_empty) {
-                    return Err(ApiError::BadRequest(
-                        "PatchOptions.meta.k8s.io \"\" is invalid: fieldManager: Required value: is required for apply patch".into(),
-                    ));
-                }
+                let manager = query
+                    .get("fieldManager")
+                    .filter(|m| !m.is_empty())
+                    .ok_or_else(|| {
+                        ApiError::BadRequest(
+                            "PatchOptions.meta.k8s.io \"\" is invalid: fieldManager: Required value: is required for apply patch".into(),
+                        )
+                    })?;
+                let force = is_true(query, "force");
+                let scope = match sub {
+                    Some(Sub::Status) => apply::Scope::Status,
+                    _ => apply::Scope::Main {
+                        status_separate: t.rt.status,
+                    },
+                };
                 if sub.is_none() && store.get(t.rt, ns, name).is_err() {
-                    let mut object = patch_body;
-                    if let Some(m) = object.get_mut("metadata").and_then(Value::as_object_mut) {
-                        m.insert("name".into(), json!(name));
-                    } else if let Some(map) = object.as_object_mut() {
-                        map.insert("metadata".into(), json!({"name": name}));
+                    let mut object = patch_body.clone();
+                    if let Some(map) = object.as_object_mut() {
+                        map.insert("apiVersion".into(), json!(t.rt.api_version()));
+                        let m = map.entry("metadata").or_insert_with(|| json!({}));
+                        if let Some(m) = m.as_object_mut() {
+                            m.insert("name".into(), json!(name));
+                        }
                     }
+                    apply::on_create(&mut object, &patch_body, manager, scope);
                     return Ok((StatusCode::CREATED, store.create(t.rt, ns, object)?));
                 }
+                return Ok((
+                    StatusCode::OK,
+                    store.modify(t.rt, ns, name, target, |old| {
+                        apply::apply(old, &patch_body, manager, force, scope)
+                    })?,
+                ));
             }
             Ok((
                 StatusCode::OK,

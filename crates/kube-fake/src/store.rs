@@ -374,6 +374,13 @@ impl Store {
                 ) {
                     map.insert("status".into(), status);
                 }
+                // Field ownership of the status moves with it (server-side apply).
+                if let (Some(fields), Some(m)) = (
+                    desired.pointer("/metadata/managedFields").cloned(),
+                    new.get_mut("metadata").and_then(Value::as_object_mut),
+                ) {
+                    m.insert("managedFields".into(), fields);
+                }
                 new
             }
             WriteTarget::Main => {

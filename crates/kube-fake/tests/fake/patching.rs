@@ -88,30 +88,95 @@ async fn strategic_merge_patch_is_applied_as_a_merge_patch() {
 }
 
 #[tokio::test]
-async fn apply_patch_creates_when_absent_then_merges_and_needs_a_field_manager() {
+async fn apply_patch_creates_when_absent_and_needs_a_field_manager() {
     let (_fake, rs) = setup().await;
-    let desired = replicaset("applied", 2);
-    let params = PatchParams::apply("serin").force();
+    let params = PatchParams::apply("serin");
     let created = rs
-        .patch("applied", &params, &Patch::Apply(&desired))
+        .patch("applied", &params, &Patch::Apply(&replicaset("applied", 2)))
         .await
         .expect("create");
     assert_eq!(created.metadata.generation, Some(1));
-    let change = json!({
+    let managers = created.metadata.managed_fields.expect("managed fields");
+    assert_eq!(managers[0].manager.as_deref(), Some("serin"));
+    assert_eq!(managers[0].operation.as_deref(), Some("Apply"));
+    let no_manager = rs
+        .patch(
+            "applied",
+            &PatchParams::default(),
+            &Patch::Apply(&replicaset("applied", 2)),
+        )
+        .await;
+    assert!(matches!(no_manager, Err(kube::Error::Api(s)) if s.code == 400));
+}
+
+#[tokio::test]
+async fn apply_removes_what_the_same_manager_stops_applying_and_keeps_what_others_own() {
+    let (_fake, rs) = setup().await;
+    let serin = PatchParams::apply("serin");
+    let mut desired = replicaset("applied", 2);
+    desired.metadata.annotations =
+        Some([("a".into(), "1".into()), ("b".into(), "2".into())].into());
+    rs.patch("applied", &serin, &Patch::Apply(&desired))
+        .await
+        .expect("first");
+    let other = json!({
+        "apiVersion": "apps/v1", "kind": "ReplicaSet",
+        "metadata": {"name": "applied", "annotations": {"b": "2"}},
+    });
+    rs.patch(
+        "applied",
+        &PatchParams::apply("other"),
+        &Patch::Apply(&other),
+    )
+    .await
+    .expect("other");
+    desired.metadata.annotations = None;
+    let out = rs
+        .patch("applied", &serin, &Patch::Apply(&desired))
+        .await
+        .expect("second");
+    let annotations = out.metadata.annotations.unwrap_or_default();
+    assert!(
+        !annotations.contains_key("a"),
+        "serin's own field is removed"
+    );
+    assert_eq!(
+        annotations.get("b").map(String::as_str),
+        Some("2"),
+        "other still owns b"
+    );
+    assert_eq!(out.spec.expect("spec").replicas, Some(2));
+}
+
+#[tokio::test]
+async fn apply_of_a_field_another_manager_owns_is_409_unless_forced() {
+    let (_fake, rs) = setup().await;
+    rs.patch(
+        "applied",
+        &PatchParams::apply("serin"),
+        &Patch::Apply(&replicaset("applied", 2)),
+    )
+    .await
+    .expect("serin");
+    let scale = json!({
         "apiVersion": "apps/v1", "kind": "ReplicaSet",
         "metadata": {"name": "applied"}, "spec": {"replicas": 5},
     });
-    let updated = rs
-        .patch("applied", &params, &Patch::Apply(&change))
-        .await
-        .expect("update");
-    let spec = updated.spec.expect("spec");
-    assert_eq!(spec.replicas, Some(5));
-    assert!(spec.template.is_some(), "fields not in the apply are kept");
-    let no_manager = rs
-        .patch("applied", &PatchParams::default(), &Patch::Apply(&change))
+    let err = rs
+        .patch("applied", &PatchParams::apply("hpa"), &Patch::Apply(&scale))
         .await;
-    assert!(matches!(no_manager, Err(kube::Error::Api(s)) if s.code == 400));
+    assert!(
+        matches!(err, Err(kube::Error::Api(s)) if s.code == 409 && s.message.contains("serin"))
+    );
+    let forced = rs
+        .patch(
+            "applied",
+            &PatchParams::apply("hpa").force(),
+            &Patch::Apply(&scale),
+        )
+        .await
+        .expect("forced");
+    assert_eq!(forced.spec.expect("spec").replicas, Some(5));
 }
 
 #[tokio::test]
