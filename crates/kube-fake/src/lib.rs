@@ -44,7 +44,7 @@ pub use simulator::CRASH_MARKER;
 
 use faults::Faults;
 use simulator::Simulator;
-use store::Store;
+use store::{Store, WriteTarget};
 
 /// Why the fake could not start.
 #[derive(Debug, thiserror::Error)]
@@ -69,6 +69,9 @@ pub enum FakeError {
     /// The store refused a direct write.
     #[error(transparent)]
     Api(#[from] ApiError),
+    /// A YAML fixture could not be read.
+    #[error("invalid YAML fixture: {0}")]
+    Yaml(String),
 }
 
 /// Settings of a fake API server.
@@ -232,6 +235,120 @@ impl FakeHandle {
         let created = self.shared.store.create(rt, ns, object)?;
         self.shared.after_write(rt, ns, &created);
         Ok(created)
+    }
+
+    /// Create every object of a multi-document YAML fixture, in order; the
+    /// namespace is the object's own, else `default` for namespaced kinds.
+    /// Unlike a create through the API, a `status` in the fixture is kept
+    /// (written through the status subresource), so a fixture can describe
+    /// an object mid-flight.
+    pub fn load_yaml(&self, yaml: &str) -> Result<Vec<Value>, FakeError> {
+        let docs: Vec<Value> =
+            serde_saphyr::from_multiple(yaml).map_err(|e| FakeError::Yaml(e.to_string()))?;
+        let mut created = Vec::new();
+        for doc in docs.into_iter().filter(|d| !d.is_null()) {
+            let api_version = doc.get("apiVersion").and_then(Value::as_str).unwrap_or("");
+            let kind = doc.get("kind").and_then(Value::as_str).unwrap_or("");
+            let rt = resource(api_version, kind)?;
+            let ns = match doc.pointer("/metadata/namespace").and_then(Value::as_str) {
+                Some(ns) if rt.namespaced => ns.to_string(),
+                _ if rt.namespaced => "default".to_string(),
+                _ => String::new(),
+            };
+            let status = doc.get("status").cloned();
+            let mut object = self.shared.store.create(rt, &ns, doc)?;
+            if let (Some(status), true) = (status, rt.status) {
+                let name = object
+                    .pointer("/metadata/name")
+                    .and_then(Value::as_str)
+                    .unwrap_or("")
+                    .to_string();
+                object = self
+                    .shared
+                    .store
+                    .modify(rt, &ns, &name, WriteTarget::Status, |_| {
+                        Ok(serde_json::json!({"status": status}))
+                    })?;
+            }
+            self.shared.after_write(rt, &ns, &object);
+            created.push(object);
+        }
+        Ok(created)
+    }
+
+    /// Merge-patch an object directly, as another client would (the main
+    /// resource: `status` in the patch is ignored for kinds with a status subresource).
+    pub fn patch(
+        &self,
+        api_version: &str,
+        kind: &str,
+        namespace: Option<&str>,
+        name: &str,
+        merge_patch: &Value,
+    ) -> Result<Value, FakeError> {
+        self.write(
+            api_version,
+            kind,
+            namespace,
+            name,
+            merge_patch,
+            WriteTarget::Main,
+        )
+    }
+
+    /// Merge-patch an object's status directly, as a controller would through `/status`.
+    pub fn patch_status(
+        &self,
+        api_version: &str,
+        kind: &str,
+        namespace: Option<&str>,
+        name: &str,
+        merge_patch: &Value,
+    ) -> Result<Value, FakeError> {
+        self.write(
+            api_version,
+            kind,
+            namespace,
+            name,
+            merge_patch,
+            WriteTarget::Status,
+        )
+    }
+
+    fn write(
+        &self,
+        api_version: &str,
+        kind: &str,
+        namespace: Option<&str>,
+        name: &str,
+        merge_patch: &Value,
+        target: WriteTarget,
+    ) -> Result<Value, FakeError> {
+        let rt = resource(api_version, kind)?;
+        let ns = namespace.unwrap_or("");
+        let out = self.shared.store.modify(rt, ns, name, target, |old| {
+            patch::apply(patch::PatchType::Merge, old, merge_patch)
+        })?;
+        self.shared.after_write(rt, ns, &out);
+        Ok(out)
+    }
+
+    /// Delete an object directly (background propagation; finalizers hold it).
+    pub fn delete(
+        &self,
+        api_version: &str,
+        kind: &str,
+        namespace: Option<&str>,
+        name: &str,
+    ) -> Result<Value, FakeError> {
+        let rt = resource(api_version, kind)?;
+        let ns = namespace.unwrap_or("");
+        let out = self
+            .shared
+            .store
+            .delete(rt, ns, name, store::Propagation::Background, None)?;
+        self.shared.after_write(rt, ns, &out);
+        Ok(out)
     }
 
     /// The current (latest) `resourceVersion`.

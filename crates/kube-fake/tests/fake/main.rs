@@ -4,6 +4,7 @@
 mod crud;
 mod discovery;
 mod events;
+mod fixtures;
 mod patching;
 mod simulator;
 mod support;
