@@ -30,6 +30,16 @@ impl ResourceType {
         }
     }
 
+    /// Whether objects carry `metadata.generation`: custom resources and
+    /// kinds with a status subresource (not ConfigMaps, Events or Leases).
+    pub fn tracks_generation(&self) -> bool {
+        self.status
+            || matches!(
+                self.group,
+                "serin.dev" | "gateway.networking.k8s.io" | "networking.istio.io"
+            )
+    }
+
     /// The qualified resource name used in error messages (`replicasets.apps`).
     pub fn qualified(&self) -> String {
         if self.group.is_empty() {

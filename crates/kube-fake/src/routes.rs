@@ -478,6 +478,11 @@ fn serve(
 
 /// The `autoscaling/v1` `Scale` view of an object with `spec.replicas`.
 fn scale_of(object: &Value) -> Value {
+    // A custom resource's scale reads its `labelSelectorPath` (`.status.selector` for a Rollout).
+    let from_status = object
+        .pointer("/status/selector")
+        .and_then(Value::as_str)
+        .map(str::to_string);
     let selector = object
         .pointer("/spec/selector/matchLabels")
         .and_then(Value::as_object)
@@ -488,6 +493,7 @@ fn scale_of(object: &Value) -> Value {
                 .join(",")
         })
         .unwrap_or_default();
+    let selector = from_status.unwrap_or(selector);
     let meta = object.get("metadata").cloned().unwrap_or(json!({}));
     json!({
         "kind": "Scale", "apiVersion": "autoscaling/v1",

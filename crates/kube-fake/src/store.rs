@@ -137,11 +137,15 @@ fn meta_mut(object: &mut Value) -> Result<&mut Map<String, Value>, ApiError> {
 }
 
 /// The object's spec-like content: everything but `metadata` and `status`.
-fn spec_of(object: &Value) -> Value {
+/// The part of an object whose change moves `generation`: everything but
+/// `metadata` (and `status`, when it has its own subresource).
+fn spec_of(rt: &ResourceType, object: &Value) -> Value {
     let mut v = object.clone();
     if let Some(map) = v.as_object_mut() {
         map.remove("metadata");
-        map.remove("status");
+        if rt.status {
+            map.remove("status");
+        }
         map.remove("apiVersion");
         map.remove("kind");
     }
@@ -316,7 +320,7 @@ impl Store {
         m.insert("resourceVersion".into(), json!(rv.to_string()));
         m.insert("creationTimestamp".into(), json!(now()));
         m.remove("deletionTimestamp");
-        if rt.status {
+        if rt.tracks_generation() {
             m.insert("generation".into(), json!(1));
         }
         crate::validate::object(rt, &object)?;
@@ -399,7 +403,7 @@ impl Store {
         };
         let deleting = old.pointer("/metadata/deletionTimestamp").cloned();
         let generation = old.pointer("/metadata/generation").and_then(Value::as_i64);
-        let bump = target == WriteTarget::Main && spec_of(&old) != spec_of(&new);
+        let bump = target == WriteTarget::Main && spec_of(rt, &old) != spec_of(rt, &new);
         {
             let m = meta_mut(&mut new)?;
             for field in ["name", "namespace", "uid", "creationTimestamp"] {

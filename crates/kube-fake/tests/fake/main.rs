@@ -1,6 +1,7 @@
 //! Tests of the fake API server through the real kube client, one module per
 //! behaviour group.
 
+mod controller;
 mod crud;
 mod discovery;
 mod events;
