@@ -16,6 +16,7 @@ mod load;
 mod narrate;
 mod spec;
 mod story;
+mod summary;
 
 use std::process::ExitCode;
 use std::time::Duration;

@@ -13,9 +13,10 @@ use serin_local::supervisor::Options;
 use serin_view::RolloutView;
 use tokio::sync::watch;
 
-use super::load::{Counts, Load};
+use super::load::Load;
 use super::narrate::Narrator;
 use super::spec::{self, FAULTY, Ports};
+use super::summary::Summary;
 use super::{Pace, Strategy};
 use crate::cmd::admin_client::{Client, Conn};
 use crate::cmd::lint;
@@ -35,18 +36,27 @@ pub async fn run(strategy: Strategy, pace: Pace) -> anyhow::Result<bool> {
     let config = config(&dir, strategy, &pace, &ports)?;
     let (stop, stopped) = watch::channel(false);
     let mut stopped = stopped;
-    let daemon = tokio::spawn(daemon::run(config, async move {
+    let mut daemon = tokio::spawn(daemon::run(config, async move {
         let _ = stopped.wait_for(|s| *s).await;
     }));
+    let mut ended = None;
     let outcome = tokio::select! {
         r = tokio::time::timeout(pace.limit, script(&dir, strategy, &pace, &ports)) => {
             r.unwrap_or_else(|_| Err(anyhow!("the demo did not end within {:?}", pace.limit)))
         }
         _ = tokio::signal::ctrl_c() => Err(anyhow!("interrupted")),
+        r = &mut daemon => {
+            ended = Some(r);
+            Err(anyhow!("the daemon stopped on its own"))
+        }
     };
     println!("stopping the daemon and every replica...");
     let _ = stop.send(true);
-    match tokio::time::timeout(Duration::from_secs(30), daemon).await {
+    let ended = match ended {
+        Some(r) => Ok(r),
+        None => tokio::time::timeout(Duration::from_secs(30), daemon).await,
+    };
+    match ended {
         Ok(Ok(Ok(()))) => {}
         Ok(Ok(Err(e))) => eprintln!("serin demo: the daemon: {e}"),
         Ok(Err(e)) => eprintln!("serin demo: the daemon: {e}"),
@@ -253,74 +263,5 @@ async fn follow<T>(
 async fn wait_until(cond: impl Fn() -> bool) {
     while !cond() {
         tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-}
-
-/// What the demo ends with.
-struct Summary {
-    strategy: Strategy,
-    counts: Counts,
-    exposed: u64,
-    time_to_rollback: Duration,
-    abort_reason: Option<String>,
-    promoted: bool,
-}
-
-impl Summary {
-    fn ok(&self) -> bool {
-        self.abort_reason.is_some() && self.promoted && self.counts.failed == 0
-    }
-
-    fn print(&self) {
-        let c = &self.counts;
-        let per_version: Vec<String> = c
-            .by_version
-            .iter()
-            .map(|(v, n)| format!("{v} {n}"))
-            .collect();
-        println!();
-        println!(
-            "Summary ({})",
-            match self.strategy {
-                Strategy::Canary => "canary",
-                Strategy::BlueGreen => "blue-green",
-            }
-        );
-        println!(
-            "  requests served:                 {} ({})",
-            c.total,
-            per_version.join(", ")
-        );
-        println!(
-            "  injected errors ({FAULTY}'s faults):   {}",
-            c.injected_total()
-        );
-        println!(
-            "  failed during the switches:      {} (connection errors, 502/503, other errors)",
-            c.failed
-        );
-        for f in &c.failures {
-            println!("    {f}");
-        }
-        println!(
-            "  canary requests before rollback: {} ({FAULTY} answers in production)",
-            self.exposed
-        );
-        println!(
-            "  time to rollback:                {:.1}s (from {FAULTY}'s first answer, or its release, to all traffic back on v1)",
-            self.time_to_rollback.as_secs_f64()
-        );
-        match &self.abort_reason {
-            Some(r) => println!("  {FAULTY}: rolled back — {r}"),
-            None => println!("  {FAULTY}: NOT rolled back"),
-        }
-        println!(
-            "  v3: {}",
-            if self.promoted {
-                "promoted"
-            } else {
-                "NOT promoted"
-            }
-        );
     }
 }
