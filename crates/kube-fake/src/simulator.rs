@@ -4,7 +4,8 @@
 //! simulated clock has passed `ready_after` since the Pod was made, or
 //! crash-loops it (`CrashLoopBackOff`, a growing `restartCount`) when the
 //! template carries the label or annotation `serin.dev/fake-crash: "true"` or
-//! the test asked for it; and writes the ReplicaSet's `status`.
+//! the test asked for it; and writes the ReplicaSet's `status` (a pod counts
+//! as available once it has been ready for the ReplicaSet's `minReadySeconds`).
 //!
 //! Time is the simulator's own clock, moved only by the test
 //! ([`crate::FakeHandle::advance`]), so nothing depends on the wall clock.
@@ -207,11 +208,20 @@ fn reconcile_one(state: &State, store: &Store, rs: &Value) -> Result<(), ApiErro
         store.delete(pod_type(), &ns, pod_name, Propagation::Background, None)?;
     }
 
-    let mut ready = 0u64;
+    let min_ready = Duration::from_secs(
+        rs.pointer("/spec/minReadySeconds")
+            .and_then(Value::as_u64)
+            .unwrap_or(0),
+    );
+    let (mut ready, mut available) = (0u64, 0u64);
     for pod in &mine {
         let status = pod_status(state, pod, crashing);
         if status.pointer("/conditions/0/status") == Some(&json!("True")) {
             ready += 1;
+            // Available once ready for minReadySeconds (of simulated time).
+            if state.now >= born_at(pod) + state.ready_after + min_ready {
+                available += 1;
+            }
         }
         let pod_name = str_at(pod, "/metadata/name").to_string();
         store.modify(pod_type(), &ns, &pod_name, WriteTarget::Status, |_| {
@@ -226,7 +236,7 @@ fn reconcile_one(state: &State, store: &Store, rs: &Value) -> Result<(), ApiErro
         "replicas": mine.len(),
         "fullyLabeledReplicas": mine.len(),
         "readyReplicas": ready,
-        "availableReplicas": ready,
+        "availableReplicas": available,
         "observedGeneration": generation,
     });
     store.modify(rs_type(), &ns, &name, WriteTarget::Status, |_| {
@@ -244,14 +254,19 @@ fn is_ready(pod: &Value) -> bool {
         })
 }
 
-fn pod_status(state: &State, pod: &Value, crashing: bool) -> Value {
-    let born = str_at(
+/// The simulated time a pod was made at.
+fn born_at(pod: &Value) -> Duration {
+    str_at(
         pod,
         &format!("/metadata/annotations/{}", BORN_AT.replace('/', "~1")),
     )
     .parse::<u64>()
     .map(Duration::from_millis)
-    .unwrap_or(Duration::ZERO);
+    .unwrap_or(Duration::ZERO)
+}
+
+fn pod_status(state: &State, pod: &Value, crashing: bool) -> Value {
+    let born = born_at(pod);
     let age = state.now.saturating_sub(born);
     let containers: Vec<(String, String)> = pod
         .pointer("/spec/containers")

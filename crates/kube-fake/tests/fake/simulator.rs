@@ -203,3 +203,23 @@ async fn the_handle_can_make_a_healthy_replicaset_crash_loop_and_recover() {
         Some(2)
     );
 }
+
+#[tokio::test]
+async fn pods_count_as_available_only_after_min_ready_seconds() {
+    let (fake, client) = simulated(Duration::from_secs(5)).await;
+    let rs: Api<ReplicaSet> = Api::namespaced(client, "default");
+    let mut slow = replicaset("web", 2);
+    slow.spec.as_mut().expect("spec").min_ready_seconds = Some(20);
+    rs.create(&PostParams::default(), &slow)
+        .await
+        .expect("create");
+    fake.advance(Duration::from_secs(5));
+    let status = rs.get("web").await.expect("get").status.expect("status");
+    assert_eq!(
+        (status.ready_replicas, status.available_replicas),
+        (Some(2), Some(0))
+    );
+    fake.advance(Duration::from_secs(20));
+    let status = rs.get("web").await.expect("get").status.expect("status");
+    assert_eq!(status.available_replicas, Some(2));
+}
