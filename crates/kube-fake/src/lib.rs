@@ -14,7 +14,7 @@
 //!
 //! Modules, one concern each: [`resources`] (the kinds), [`store`] (objects,
 //! versions, finalizers, cascading deletion, the event log), [`watch`],
-//! [`patch`], [`apply`] (server-side apply), [`discovery`], [`selectors`], [`routes`] (HTTP), [`simulator`]
+//! [`patch`], [`apply`] (server-side apply), [`discovery`], [`selectors`], [`routes`] (HTTP), [`scale`] (the scale subresource), [`simulator`]
 //! (the ReplicaSet controller and kubelet stand-in) and [`faults`] (request
 //! counts and injected failures), [`validate`] (names and labels). What is faithful and what is simplified is
 //! in `docs/kube-fake.md`.
@@ -26,6 +26,7 @@ pub mod faults;
 pub mod patch;
 pub mod resources;
 pub mod routes;
+pub mod scale;
 pub mod selectors;
 pub mod simulator;
 pub mod store;

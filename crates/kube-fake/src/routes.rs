@@ -19,6 +19,7 @@ use crate::error::ApiError;
 use crate::faults::Verb;
 use crate::patch::{self, PatchType};
 use crate::resources::{self, ResourceType};
+use crate::scale::{scale_of, write_scale};
 use crate::selectors::{FieldSelector, LabelSelector};
 use crate::store::{Propagation, WriteTarget};
 use crate::watch;
@@ -352,7 +353,10 @@ fn serve(
         }
         (Verb::Update, Some(Sub::Scale)) => {
             let scale = parse_body(body)?;
-            Ok((StatusCode::OK, write_scale(shared, t, |_| Ok(scale))?))
+            Ok((
+                StatusCode::OK,
+                write_scale(store, t.rt, ns, name, |_| Ok(scale))?,
+            ))
         }
         (Verb::Update, _) => {
             let desired = parse_body(body)?;
@@ -371,7 +375,9 @@ fn serve(
             if sub == Some(Sub::Scale) {
                 return Ok((
                     StatusCode::OK,
-                    write_scale(shared, t, |scale| patch::apply(kind, scale, &patch_body))?,
+                    write_scale(store, t.rt, ns, name, |scale| {
+                        patch::apply(kind, scale, &patch_body)
+                    })?,
                 ));
             }
             if kind == PatchType::Apply {
@@ -474,67 +480,4 @@ fn serve(
         }
         _ => Err(ApiError::MethodNotAllowed),
     }
-}
-
-/// The `autoscaling/v1` `Scale` view of an object with `spec.replicas`.
-fn scale_of(object: &Value) -> Value {
-    // A custom resource's scale reads its `labelSelectorPath` (`.status.selector` for a Rollout).
-    let from_status = object
-        .pointer("/status/selector")
-        .and_then(Value::as_str)
-        .map(str::to_string);
-    let selector = object
-        .pointer("/spec/selector/matchLabels")
-        .and_then(Value::as_object)
-        .map(|m| {
-            m.iter()
-                .map(|(k, v)| format!("{k}={}", v.as_str().unwrap_or("")))
-                .collect::<Vec<_>>()
-                .join(",")
-        })
-        .unwrap_or_default();
-    let selector = from_status.unwrap_or(selector);
-    let meta = object.get("metadata").cloned().unwrap_or(json!({}));
-    json!({
-        "kind": "Scale", "apiVersion": "autoscaling/v1",
-        "metadata": {
-            "name": meta.get("name"), "namespace": meta.get("namespace"), "uid": meta.get("uid"),
-            "resourceVersion": meta.get("resourceVersion"),
-            "creationTimestamp": meta.get("creationTimestamp"),
-        },
-        "spec": {"replicas": object.pointer("/spec/replicas").cloned().unwrap_or(json!(1))},
-        "status": {
-            "replicas": object.pointer("/status/replicas").cloned().unwrap_or(json!(0)),
-            "selector": selector,
-        },
-    })
-}
-
-fn write_scale(
-    shared: &Shared,
-    t: &Target,
-    change: impl FnOnce(&Value) -> Result<Value, ApiError>,
-) -> Result<Value, ApiError> {
-    let ns = t.namespace.as_deref().unwrap_or("");
-    let name = t.name.as_deref().unwrap_or("");
-    let updated = shared
-        .store
-        .modify(t.rt, ns, name, WriteTarget::Main, |old| {
-            let scale = change(&scale_of(old))?;
-            let replicas = scale
-                .pointer("/spec/replicas")
-                .cloned()
-                .ok_or_else(|| ApiError::Invalid("spec.replicas: Required value".into()))?;
-            let mut new = old.clone();
-            if let Some(rv) = scale.pointer("/metadata/resourceVersion")
-                && let Some(m) = new.get_mut("metadata").and_then(Value::as_object_mut)
-            {
-                m.insert("resourceVersion".into(), rv.clone());
-            }
-            if let Some(spec) = new.get_mut("spec").and_then(Value::as_object_mut) {
-                spec.insert("replicas".into(), replicas);
-            }
-            Ok(new)
-        })?;
-    Ok(scale_of(&updated))
 }
