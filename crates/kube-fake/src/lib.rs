@@ -86,6 +86,8 @@ pub struct FakeOptions {
     pub default_watch_timeout: Duration,
     /// `Some(delay)` runs the ReplicaSet simulator, pods ready `delay` of simulated time after they are made.
     pub replicaset_simulator: Option<Duration>,
+    /// The port on 127.0.0.1 to listen on; 0 picks a free one.
+    pub port: u16,
 }
 
 impl Default for FakeOptions {
@@ -95,6 +97,7 @@ impl Default for FakeOptions {
             bookmark_interval: Duration::from_secs(60),
             default_watch_timeout: Duration::from_secs(1800),
             replicaset_simulator: None,
+            port: 0,
         }
     }
 }
@@ -144,7 +147,8 @@ impl FakeApiServer {
             simulator: options.replicaset_simulator.map(Simulator::new),
             options,
         });
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+        let port = shared.options.port;
+        let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await?;
         let addr = listener.local_addr()?;
         let app = axum::Router::new()
             .fallback(routes::handle)
@@ -194,6 +198,15 @@ impl FakeHandle {
     /// A kube client configuration for this server (default namespace `default`).
     pub fn client_config(&self) -> Result<kube::Config, FakeError> {
         Ok(kube::Config::new(self.url().parse()?))
+    }
+
+    /// A kubeconfig whose current context is this server (namespace `default`),
+    /// for running a controller in another process against the fake.
+    pub fn kubeconfig(&self) -> String {
+        format!(
+            "apiVersion: v1\nkind: Config\nclusters:\n- name: serin-kube-fake\n  cluster:\n    server: {}\nusers:\n- name: serin-kube-fake\n  user: {{}}\ncontexts:\n- name: serin-kube-fake\n  context:\n    cluster: serin-kube-fake\n    user: serin-kube-fake\n    namespace: default\ncurrent-context: serin-kube-fake\n",
+            self.url()
+        )
     }
 
     /// A new kube client for this server.

@@ -7,6 +7,7 @@ mod discovery;
 mod events;
 mod fixtures;
 mod patching;
+mod process;
 mod simulator;
 mod support;
 mod watching;
