@@ -6,7 +6,8 @@
 //! ```
 //!
 //! Prints the server URL, writes a kubeconfig for it when asked, loads the
-//! fixtures, and serves until interrupted (Ctrl-C or SIGTERM).
+//! fixtures, and serves until interrupted (Ctrl-C or SIGTERM). The
+//! simulator's clock follows the wall clock, a second at a time.
 
 use std::time::Duration;
 
@@ -86,16 +87,21 @@ async fn run() -> Result<(), CliError> {
         })?;
     }
     println!("{}", fake.url());
+    // In a process the simulator's clock follows the wall clock.
+    let mut second = tokio::time::interval(Duration::from_secs(1));
+    second.tick().await;
     let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
         .map_err(|source| CliError::Io {
             path: "SIGTERM handler".into(),
             source,
         })?;
-    tokio::select! {
-        _ = tokio::signal::ctrl_c() => {}
-        _ = term.recv() => {}
+    loop {
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => return Ok(()),
+            _ = term.recv() => return Ok(()),
+            _ = second.tick() => fake.advance(Duration::from_secs(1)),
+        }
     }
-    Ok(())
 }
 
 #[tokio::main]
