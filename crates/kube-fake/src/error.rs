@@ -34,6 +34,9 @@ pub enum ApiError {
         /// The object's name.
         name: String,
     },
+    /// A write whose `metadata.uid` is not the object's (409 Conflict).
+    #[error("{0}")]
+    Precondition(String),
     /// A server-side apply that would change fields another manager owns (409 Conflict).
     #[error("{0}")]
     ApplyConflict(String),
@@ -78,7 +81,10 @@ impl ApiError {
     pub fn code(&self) -> u16 {
         match self {
             Self::NotFound { .. } => 404,
-            Self::AlreadyExists { .. } | Self::Conflict { .. } | Self::ApplyConflict(_) => 409,
+            Self::AlreadyExists { .. }
+            | Self::Conflict { .. }
+            | Self::ApplyConflict(_)
+            | Self::Precondition(_) => 409,
             Self::Expired { .. } => 410,
             Self::BadRequest(_) => 400,
             Self::Invalid(_) => 422,
@@ -93,7 +99,7 @@ impl ApiError {
         match self {
             Self::NotFound { .. } => "NotFound",
             Self::AlreadyExists { .. } => "AlreadyExists",
-            Self::Conflict { .. } | Self::ApplyConflict(_) => "Conflict",
+            Self::Conflict { .. } | Self::ApplyConflict(_) | Self::Precondition(_) => "Conflict",
             Self::Expired { .. } => "Expired",
             Self::BadRequest(_) => "BadRequest",
             Self::Invalid(_) => "Invalid",

@@ -273,6 +273,11 @@ impl Store {
         mut object: Value,
     ) -> Result<Value, ApiError> {
         let mut inner = self.lock();
+        if meta(&object, "resourceVersion").is_some_and(|rv| !rv.is_empty()) {
+            return Err(ApiError::BadRequest(
+                "resourceVersion should not be set on objects to be created".into(),
+            ));
+        }
         let body_ns = meta(&object, "namespace");
         if let Some(ns) = body_ns.filter(|n| !n.is_empty())
             && rt.namespaced
@@ -367,6 +372,14 @@ impl Store {
                 name: name.to_string(),
             });
         }
+        if let Some(uid) = meta(&desired, "uid")
+            && Some(&uid) != meta(&old, "uid").as_ref()
+        {
+            return Err(ApiError::Precondition(format!(
+                "Precondition failed: UID in precondition: {uid}, UID in object meta: {}",
+                meta(&old, "uid").unwrap_or_default()
+            )));
+        }
         if let Some(n) = meta(&desired, "name")
             && n != name
         {
@@ -430,6 +443,9 @@ impl Store {
             }
         }
         crate::validate::object(rt, &new)?;
+        if deleting.is_some() {
+            crate::validate::no_new_finalizers(rt, &old, &new)?;
+        }
         let unchanged = {
             let mut a = old.clone();
             let mut b = new.clone();

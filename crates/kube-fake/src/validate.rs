@@ -1,6 +1,7 @@
 //! The checks the API server makes on every object whatever its kind: the
-//! name (a DNS-1123 subdomain; a DNS-1035 label for Services) and label keys
-//! and values. Failures are 422 Invalid, as on a real cluster, so a
+//! name (a DNS-1123 subdomain; a DNS-1035 label for Services), label keys
+//! and values, at most one controller owner reference, and no new
+//! finalizers on an object being deleted. Failures are 422 Invalid, as on a real cluster, so a
 //! controller that builds a bad name or label fails here too.
 
 use serde_json::Value;
@@ -83,6 +84,46 @@ pub fn object(rt: &ResourceType, object: &Value) -> Result<(), ApiError> {
                 "metadata.labels: Invalid value: \"{value}\": a valid label must be an empty string or 63 characters or less of [A-Za-z0-9_.-], starting and ending alphanumeric"
             )));
         }
+    }
+    let controllers = object
+        .pointer("/metadata/ownerReferences")
+        .and_then(Value::as_array)
+        .map_or(0, |refs| {
+            refs.iter()
+                .filter(|r| r.get("controller") == Some(&Value::Bool(true)))
+                .count()
+        });
+    if controllers > 1 {
+        return Err(invalid(
+            "metadata.ownerReferences: Invalid value: only one reference can have Controller set to true".into(),
+        ));
+    }
+    Ok(())
+}
+
+/// A write to an object being deleted may remove finalizers, not add them.
+pub fn no_new_finalizers(rt: &ResourceType, old: &Value, new: &Value) -> Result<(), ApiError> {
+    let list = |v: &Value| -> Vec<String> {
+        v.pointer("/metadata/finalizers")
+            .and_then(Value::as_array)
+            .map(|f| {
+                f.iter()
+                    .filter_map(Value::as_str)
+                    .map(str::to_string)
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    let before = list(old);
+    if list(new).iter().any(|f| !before.contains(f)) {
+        let name = new
+            .pointer("/metadata/name")
+            .and_then(Value::as_str)
+            .unwrap_or("");
+        return Err(ApiError::Invalid(format!(
+            "{} \"{name}\" is invalid: metadata.finalizers: Forbidden: no new finalizers can be added if the object is being deleted",
+            rt.kind
+        )));
     }
     Ok(())
 }

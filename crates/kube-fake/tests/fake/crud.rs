@@ -533,3 +533,75 @@ async fn foreground_deletion_keeps_the_owner_until_blocking_dependents_are_gone(
         "the owner goes with its last dependent"
     );
 }
+
+#[tokio::test]
+async fn create_with_a_resource_version_is_400_and_update_with_another_uid_is_409() {
+    let (_fake, client) = FakeApiServer::start().await.expect("start");
+    let rs: Api<ReplicaSet> = Api::namespaced(client, "default");
+    let created = rs
+        .create(&PostParams::default(), &replicaset("web", 1))
+        .await
+        .expect("create");
+    let mut reused = created.clone();
+    reused.metadata.name = Some("copy".into());
+    reused.metadata.uid = None;
+    assert_eq!(
+        api_code(rs.create(&PostParams::default(), &reused).await).0,
+        400
+    );
+    let mut other_uid = created;
+    other_uid.metadata.uid = Some("00000000-0000-4000-8000-00000000ffff".into());
+    assert_eq!(
+        api_code(rs.replace("web", &PostParams::default(), &other_uid).await),
+        (409, "Conflict".into())
+    );
+}
+
+#[tokio::test]
+async fn two_controller_owner_references_are_422_invalid() {
+    let (_fake, client) = FakeApiServer::start().await.expect("start");
+    let rs: Api<ReplicaSet> = Api::namespaced(client.clone(), "default");
+    let a = rs
+        .create(&PostParams::default(), &replicaset("a", 1))
+        .await
+        .expect("a");
+    let b = rs
+        .create(&PostParams::default(), &replicaset("b", 1))
+        .await
+        .expect("b");
+    let mut pod = owned_pod("p", &a);
+    let mut refs = pod.metadata.owner_references.take().expect("refs");
+    refs.extend(owned_pod("p", &b).metadata.owner_references.expect("refs"));
+    for r in &mut refs {
+        r.controller = Some(true);
+    }
+    pod.metadata.owner_references = Some(refs);
+    let pods: Api<Pod> = Api::namespaced(client, "default");
+    assert_eq!(
+        api_code(pods.create(&PostParams::default(), &pod).await).0,
+        422
+    );
+}
+
+#[tokio::test]
+async fn an_object_being_deleted_accepts_no_new_finalizers() {
+    let (_fake, client) = FakeApiServer::start().await.expect("start");
+    let rs: Api<ReplicaSet> = Api::namespaced(client, "default");
+    let mut obj = replicaset("web", 1);
+    obj.metadata.finalizers = Some(vec!["serin.dev/traffic".into()]);
+    rs.create(&PostParams::default(), &obj)
+        .await
+        .expect("create");
+    rs.delete("web", &DeleteParams::default())
+        .await
+        .expect("delete");
+    let mut more = rs.get("web").await.expect("get");
+    more.metadata
+        .finalizers
+        .get_or_insert_default()
+        .push("example.com/late".into());
+    assert_eq!(
+        api_code(rs.replace("web", &PostParams::default(), &more).await).0,
+        422
+    );
+}
