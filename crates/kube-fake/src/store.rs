@@ -364,7 +364,8 @@ impl Store {
         if !desired.is_object() {
             return Err(ApiError::BadRequest("the body is not a JSON object".into()));
         }
-        if let Some(asked) = meta(&desired, "resourceVersion")
+        // An empty resourceVersion is no precondition, as on the real server.
+        if let Some(asked) = meta(&desired, "resourceVersion").filter(|rv| !rv.is_empty())
             && Some(asked) != meta(&old, "resourceVersion")
         {
             return Err(ApiError::Conflict {
@@ -493,7 +494,7 @@ impl Store {
             .get(&k)
             .map(|(_, v)| v.clone())
             .ok_or_else(|| ApiError::not_found(rt, name))?;
-        if let Some(asked) = precondition_rv
+        if let Some(asked) = precondition_rv.filter(|rv| !rv.is_empty())
             && Some(asked) != meta(&old, "resourceVersion")
         {
             return Err(ApiError::Conflict {
