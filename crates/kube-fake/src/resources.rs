@@ -76,6 +76,10 @@ pub const POD: ResourceType = rt("", "v1", "Pod", "pods", true, true, false);
 pub const REPLICASET: ResourceType =
     rt("apps", "v1", "ReplicaSet", "replicasets", true, true, true);
 
+/// Deployments (apps/v1), which the simulator runs through ReplicaSets.
+pub const DEPLOYMENT: ResourceType =
+    rt("apps", "v1", "Deployment", "deployments", true, true, true);
+
 /// Every kind the fake serves.
 pub static RESOURCES: &[ResourceType] = &[
     POD,
@@ -84,7 +88,7 @@ pub static RESOURCES: &[ResourceType] = &[
     rt("", "v1", "ConfigMap", "configmaps", true, false, false),
     rt("events.k8s.io", "v1", "Event", "events", true, false, false),
     REPLICASET,
-    rt("apps", "v1", "Deployment", "deployments", true, true, true),
+    DEPLOYMENT,
     rt(
         "coordination.k8s.io",
         "v1",

@@ -7,6 +7,9 @@
 //! the test asked for it; and writes the ReplicaSet's `status` (a pod counts
 //! as available once it has been ready for the ReplicaSet's `minReadySeconds`).
 //!
+//! Deployments get the deployment controller's part ([`deployments`]): one
+//! ReplicaSet per pod template, the old ones scaled to zero.
+//!
 //! Time is the simulator's own clock, moved only by the test
 //! ([`crate::FakeHandle::advance`]), so nothing depends on the wall clock.
 
@@ -19,6 +22,8 @@ use serde_json::{Value, json};
 use crate::error::ApiError;
 use crate::resources::{self, ResourceType};
 use crate::store::{Propagation, Store, WriteTarget};
+
+mod deployments;
 
 /// The label or annotation on a pod template that makes its pods crash-loop.
 pub const CRASH_MARKER: &str = "serin.dev/fake-crash";
@@ -96,9 +101,16 @@ impl Simulator {
     /// Holding the state lock for the whole pass keeps two passes from racing.
     pub fn reconcile(&self, store: &Store) -> Result<(), ApiError> {
         let state = self.lock();
+        let (deployments, _) = store.list(&resources::DEPLOYMENT, None);
+        for d in &deployments {
+            deployments::reconcile(&state, store, d)?;
+        }
         let (replicasets, _) = store.list(rs_type(), None);
         for rs in &replicasets {
             reconcile_one(&state, store, rs)?;
+        }
+        for d in &deployments {
+            deployments::write_status(store, d)?;
         }
         Ok(())
     }
@@ -112,6 +124,14 @@ impl Simulator {
         namespace: &str,
         object: &Value,
     ) -> Result<(), ApiError> {
+        if *rt == resources::DEPLOYMENT {
+            let state = self.lock();
+            if let Ok(d) = store.get(rt, namespace, str_at(object, "/metadata/name")) {
+                deployments::reconcile(&state, store, &d)?;
+                deployments::write_status(store, &d)?;
+            }
+            return Ok(());
+        }
         let names: Vec<String> = if rt == rs_type() {
             vec![str_at(object, "/metadata/name").to_string()]
         } else if rt == pod_type() {
@@ -132,6 +152,7 @@ impl Simulator {
         for name in names {
             if let Ok(rs) = store.get(rs_type(), namespace, &name) {
                 reconcile_one(&state, store, &rs)?;
+                deployments::owner_status(store, &rs)?;
             }
         }
         Ok(())

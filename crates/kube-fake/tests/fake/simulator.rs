@@ -223,3 +223,75 @@ async fn pods_count_as_available_only_after_min_ready_seconds() {
     let status = rs.get("web").await.expect("get").status.expect("status");
     assert_eq!(status.available_replicas, Some(2));
 }
+
+#[tokio::test]
+async fn a_deployment_runs_through_one_replicaset_per_template_and_sums_their_status() {
+    use k8s_openapi::api::apps::v1::Deployment;
+    let (fake, client) = simulated(Duration::from_secs(5)).await;
+    let deployments: Api<Deployment> = Api::namespaced(client.clone(), "default");
+    let rs: Api<ReplicaSet> = Api::namespaced(client, "default");
+    let deployment: Deployment = serde_json::from_value(json!({
+        "metadata": {"name": "web"},
+        "spec": {
+            "replicas": 2,
+            "selector": {"matchLabels": {"app": "web"}},
+            "template": {
+                "metadata": {"labels": {"app": "web"}},
+                "spec": {"containers": [{"name": "main", "image": "demo:1"}]},
+            },
+        },
+    }))
+    .expect("deployment");
+    deployments
+        .create(&PostParams::default(), &deployment)
+        .await
+        .expect("create");
+    let first = rs.list(&ListParams::default()).await.expect("list").items;
+    assert_eq!(first.len(), 1);
+    let first_name = first[0].metadata.name.clone().expect("name");
+    assert!(first_name.starts_with("web-"));
+    fake.advance(Duration::from_secs(5));
+    let status = deployments
+        .get("web")
+        .await
+        .expect("get")
+        .status
+        .expect("status");
+    assert_eq!(
+        (status.ready_replicas, status.updated_replicas),
+        (Some(2), Some(2))
+    );
+
+    // A new template: a second ReplicaSet takes the replicas, the first goes to zero.
+    let image = json!({"spec": {"template": {"spec": {"containers": [{"name": "main", "image": "demo:2"}]}}}});
+    deployments
+        .patch("web", &PatchParams::default(), &Patch::Merge(&image))
+        .await
+        .expect("new template");
+    let sets = rs.list(&ListParams::default()).await.expect("list").items;
+    assert_eq!(sets.len(), 2);
+    let old = sets
+        .iter()
+        .find(|s| s.metadata.name.as_deref() == Some(&first_name))
+        .expect("old");
+    assert_eq!(old.spec.as_ref().expect("spec").replicas, Some(0));
+    let status = deployments
+        .get("web")
+        .await
+        .expect("get")
+        .status
+        .expect("status");
+    assert_eq!(
+        (status.ready_replicas, status.updated_replicas),
+        (Some(0), Some(2))
+    );
+    fake.advance(Duration::from_secs(5));
+    let status = deployments
+        .get("web")
+        .await
+        .expect("get")
+        .status
+        .expect("status");
+    assert_eq!(status.available_replicas, Some(2));
+    assert_eq!(status.observed_generation, Some(2));
+}
