@@ -42,6 +42,7 @@ use serde_json::Value;
 pub use error::ApiError;
 pub use faults::{Fault, Verb};
 pub use simulator::CRASH_MARKER;
+pub use store::EventType;
 
 use faults::Faults;
 use simulator::Simulator;
@@ -73,6 +74,25 @@ pub enum FakeError {
     /// A YAML fixture could not be read.
     #[error("invalid YAML fixture: {0}")]
     Yaml(String),
+}
+
+/// One recorded change of one object.
+#[derive(Debug, Clone)]
+pub struct Change {
+    /// The `resourceVersion` the change made (global order).
+    pub resource_version: u64,
+    /// ADDED, MODIFIED or DELETED.
+    pub kind: store::EventType,
+    /// The object's `apiVersion`.
+    pub api_version: String,
+    /// The object's `kind`.
+    pub object_kind: &'static str,
+    /// The object's namespace (empty when cluster-scoped).
+    pub namespace: String,
+    /// The object's name.
+    pub name: String,
+    /// The object after the change.
+    pub object: Value,
 }
 
 /// Settings of a fake API server.
@@ -405,6 +425,49 @@ impl FakeHandle {
         if let Some(sim) = &self.shared.simulator {
             sim.advance(by);
             self.shared.reconcile_all();
+        }
+    }
+
+    /// Every change the event log still holds, oldest first, across all
+    /// kinds: for asserting the order of effects (the Service selector moved
+    /// to stable before the canary ReplicaSet went to zero) by state, not by
+    /// request URIs.
+    pub fn history(&self) -> Vec<Change> {
+        self.shared
+            .store
+            .history()
+            .into_iter()
+            .map(|e| Change {
+                resource_version: e.rv,
+                kind: e.kind,
+                api_version: e.resource.api_version(),
+                object_kind: e.resource.kind,
+                namespace: e.namespace,
+                name: e
+                    .object
+                    .pointer("/metadata/name")
+                    .and_then(Value::as_str)
+                    .unwrap_or("")
+                    .to_string(),
+                object: e.object,
+            })
+            .collect()
+    }
+
+    /// The changes to one object that the event log still holds, oldest first.
+    pub fn history_of(&self, kind: &str, namespace: Option<&str>, name: &str) -> Vec<Change> {
+        self.history()
+            .into_iter()
+            .filter(|c| {
+                c.object_kind == kind && c.namespace == namespace.unwrap_or("") && c.name == name
+            })
+            .collect()
+    }
+
+    /// Change how long new pods take to become ready (simulated time).
+    pub fn set_ready_after(&self, delay: Duration) {
+        if let Some(sim) = &self.shared.simulator {
+            sim.set_ready_after(delay);
         }
     }
 

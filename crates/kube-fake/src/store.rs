@@ -557,6 +557,11 @@ impl Store {
         })
     }
 
+    /// The retained event log, oldest first.
+    pub fn history(&self) -> Vec<Event> {
+        self.lock().log.iter().cloned().collect()
+    }
+
     /// End every open watch (as an API server restart would).
     pub fn disconnect_watches(&self) {
         self.lock().watchers.clear();

@@ -118,3 +118,54 @@ async fn a_thousand_replicasets_all_become_ready_and_go_with_their_pods() {
     }
     assert!(fake.objects("v1", "Pod").is_empty());
 }
+
+#[tokio::test]
+async fn history_orders_changes_to_different_kinds_by_resource_version() {
+    use k8s_openapi::api::core::v1::Service;
+    use kube::api::{Patch, PatchParams, PostParams};
+    use serin_kube_fake::EventType;
+    let (fake, client) = FakeApiServer::start().await.expect("start");
+    let services: Api<Service> = Api::namespaced(client.clone(), "default");
+    let rs: Api<ReplicaSet> = Api::namespaced(client, "default");
+    let svc: Service = serde_json::from_value(json!({
+        "metadata": {"name": "web"},
+        "spec": {"selector": {"hash": "canary"}, "ports": [{"port": 80}]},
+    }))
+    .expect("service");
+    services
+        .create(&PostParams::default(), &svc)
+        .await
+        .expect("service");
+    rs.create(
+        &PostParams::default(),
+        &crate::support::replicaset("canary", 1),
+    )
+    .await
+    .expect("rs");
+    let to_stable = json!({"spec": {"selector": {"hash": "stable"}}});
+    services
+        .patch("web", &PatchParams::default(), &Patch::Merge(&to_stable))
+        .await
+        .expect("selector");
+    let scale_down = json!({"spec": {"replicas": 0}});
+    rs.patch(
+        "canary",
+        &PatchParams::default(),
+        &Patch::Merge(&scale_down),
+    )
+    .await
+    .expect("scale");
+
+    let selector_moved = fake
+        .history_of("Service", Some("default"), "web")
+        .into_iter()
+        .find(|c| c.kind == EventType::Modified && c.object["spec"]["selector"]["hash"] == "stable")
+        .expect("the selector change");
+    let scaled = fake
+        .history_of("ReplicaSet", Some("default"), "canary")
+        .into_iter()
+        .find(|c| c.object["spec"]["replicas"] == 0)
+        .expect("the scale-down");
+    assert!(selector_moved.resource_version < scaled.resource_version);
+    assert_eq!(fake.history().len(), 4);
+}
