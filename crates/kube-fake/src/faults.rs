@@ -1,10 +1,11 @@
 //! What the test sees of the traffic and what it can break: requests counted
-//! by verb and path, and injected faults (fail the next N requests that match
-//! a verb and a path prefix with a given code).
+//! by verb and path, injected faults (fail the next N requests that match a
+//! verb and a path prefix with a given code) and injected latency.
 
 use std::collections::BTreeMap;
 use std::fmt;
 use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::time::Duration;
 
 use crate::error::ApiError;
 
@@ -56,10 +57,25 @@ pub struct Fault {
     pub times: u32,
 }
 
+/// Latency to inject: the next `times` requests with `verb` (any when
+/// `None`) whose path starts with `path_prefix` are answered after `delay`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Delay {
+    /// The verb to match, or any.
+    pub verb: Option<Verb>,
+    /// The start of the paths to match.
+    pub path_prefix: String,
+    /// How long the server waits before answering (wall-clock time).
+    pub delay: Duration,
+    /// How many requests are delayed before the rule is used up.
+    pub times: u32,
+}
+
 #[derive(Default)]
 struct Inner {
     counts: BTreeMap<(Verb, String), u64>,
     faults: Vec<Fault>,
+    delays: Vec<Delay>,
 }
 
 /// Request counts and pending faults.
@@ -87,6 +103,23 @@ impl Faults {
         let code = fault.code;
         inner.faults.retain(|f| f.times > 0);
         Err(ApiError::Injected { code })
+    }
+
+    /// The delay to apply to this request, if a pending rule matches (and is used once).
+    pub fn delay_for(&self, verb: Verb, path: &str) -> Option<Duration> {
+        let mut inner = self.lock();
+        let rule = inner.delays.iter_mut().find(|d| {
+            d.times > 0 && d.verb.is_none_or(|v| v == verb) && path.starts_with(&d.path_prefix)
+        })?;
+        rule.times -= 1;
+        let delay = rule.delay;
+        inner.delays.retain(|d| d.times > 0);
+        Some(delay)
+    }
+
+    /// Add a delay rule.
+    pub fn delay(&self, delay: Delay) {
+        self.lock().delays.push(delay);
     }
 
     /// Add a fault.

@@ -40,7 +40,7 @@ use std::time::Duration;
 use serde_json::Value;
 
 pub use error::ApiError;
-pub use faults::{Fault, Verb};
+pub use faults::{Delay, Fault, Verb};
 pub use simulator::CRASH_MARKER;
 pub use store::EventType;
 
@@ -403,6 +403,11 @@ impl FakeHandle {
     /// Fail the next `fault.times` matching requests with `fault.code`.
     pub fn inject(&self, fault: Fault) {
         self.shared.faults.inject(fault);
+    }
+
+    /// Answer the next `delay.times` matching requests only after `delay.delay`.
+    pub fn delay(&self, delay: Delay) {
+        self.shared.faults.delay(delay);
     }
 
     /// End every open watch, as an API server restart would; clients re-watch.

@@ -161,6 +161,9 @@ pub async fn handle(
     if let Err(err) = shared.faults.observe(verb, &path) {
         return error_response(&err);
     }
+    if let Some(delay) = shared.faults.delay_for(verb, &path) {
+        tokio::time::sleep(delay).await;
+    }
     let target = match routed {
         Ok(Route::Document(doc)) if method == Method::GET => {
             return json_response(StatusCode::OK, &doc);

@@ -605,3 +605,26 @@ async fn an_object_being_deleted_accepts_no_new_finalizers() {
         422
     );
 }
+
+#[tokio::test]
+async fn injected_latency_trips_a_client_read_timeout_once() {
+    let (fake, _) = FakeApiServer::start().await.expect("start");
+    let mut config = fake.client_config().expect("config");
+    config.read_timeout = Some(std::time::Duration::from_millis(200));
+    let client = kube::Client::try_from(config).expect("client");
+    let cms: Api<ConfigMap> = Api::namespaced(client, "default");
+    fake.delay(serin_kube_fake::Delay {
+        verb: Some(Verb::List),
+        path_prefix: "/api/v1/namespaces/default/configmaps".into(),
+        delay: std::time::Duration::from_secs(2),
+        times: 1,
+    });
+    let slow = cms.list(&ListParams::default()).await;
+    assert!(
+        slow.is_err() && !matches!(slow, Err(kube::Error::Api(_))),
+        "{slow:?}"
+    );
+    cms.list(&ListParams::default())
+        .await
+        .expect("the next list is on time");
+}
