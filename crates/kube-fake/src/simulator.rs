@@ -7,7 +7,7 @@
 //! the test asked for it; and writes the ReplicaSet's `status` (a pod counts
 //! as available once it has been ready for the ReplicaSet's `minReadySeconds`).
 //!
-//! Deployments get the deployment controller's part ([`deployments`]): one
+//! Deployments get the deployment controller's part (`simulator/deployments.rs`): one
 //! ReplicaSet per pod template, the old ones scaled to zero.
 //!
 //! Time is the simulator's own clock, moved only by the test

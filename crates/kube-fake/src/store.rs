@@ -3,7 +3,7 @@
 //! (`uid`, `creationTimestamp`, `generation`, `generateName`); the status
 //! subresource split; the owner-uid index; and the bounded event log that
 //! watches start from. Deletion, finalizers and the garbage collector's part
-//! are in [`gc`].
+//! are in `store/gc.rs`.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 use std::sync::{Mutex, MutexGuard, PoisonError};
