@@ -14,7 +14,28 @@ async fn discovery_finds_every_group_and_kind_with_its_scope() {
         ("", "Service", "services", Scope::Namespaced),
         ("", "Event", "events", Scope::Namespaced),
         ("", "ConfigMap", "configmaps", Scope::Namespaced),
+        ("", "Namespace", "namespaces", Scope::Cluster),
+        ("", "ServiceAccount", "serviceaccounts", Scope::Namespaced),
+        ("", "Secret", "secrets", Scope::Namespaced),
         ("events.k8s.io", "Event", "events", Scope::Namespaced),
+        (
+            "rbac.authorization.k8s.io",
+            "ClusterRole",
+            "clusterroles",
+            Scope::Cluster,
+        ),
+        (
+            "rbac.authorization.k8s.io",
+            "RoleBinding",
+            "rolebindings",
+            Scope::Namespaced,
+        ),
+        (
+            "apiextensions.k8s.io",
+            "CustomResourceDefinition",
+            "customresourcedefinitions",
+            Scope::Cluster,
+        ),
         ("apps", "ReplicaSet", "replicasets", Scope::Namespaced),
         ("apps", "Deployment", "deployments", Scope::Namespaced),
         ("coordination.k8s.io", "Lease", "leases", Scope::Namespaced),
@@ -101,4 +122,19 @@ async fn a_dynamic_api_from_discovery_creates_and_reads_custom_resources() {
         )
         .is_some()
     );
+}
+
+#[tokio::test]
+async fn serins_own_crds_can_be_installed_as_on_a_cluster() {
+    use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomResourceDefinition;
+    use kube::CustomResourceExt;
+    let (_fake, client) = FakeApiServer::start().await.expect("start");
+    let crds: Api<CustomResourceDefinition> = Api::all(client);
+    for crd in [serin_api::Rollout::crd(), serin_api::AnalysisRun::crd()] {
+        crds.create(&PostParams::default(), &crd)
+            .await
+            .expect("install");
+    }
+    let installed = crds.get("rollouts.serin.dev").await.expect("get");
+    assert_eq!(installed.spec.group, "serin.dev");
 }
