@@ -277,8 +277,18 @@ impl FakeHandle {
     /// (written through the status subresource), so a fixture can describe
     /// an object mid-flight.
     pub fn load_yaml(&self, yaml: &str) -> Result<Vec<Value>, FakeError> {
-        let docs: Vec<Value> =
-            serde_saphyr::from_multiple(yaml).map_err(|e| FakeError::Yaml(e.to_string()))?;
+        // Fixtures are trusted test data and may be large (the scale benchmark's
+        // thousands of objects): lift the parser's guards against hostile input.
+        let options = serde_saphyr::options! {
+            budget: serde_saphyr::budget! {
+                max_documents: 10_000_000,
+                max_nodes: 1_000_000_000,
+                max_events: 1_000_000_000,
+                max_total_scalar_bytes: 1 << 32,
+            },
+        };
+        let docs: Vec<Value> = serde_saphyr::from_multiple_with_options(yaml, options)
+            .map_err(|e| FakeError::Yaml(e.to_string()))?;
         let mut created = Vec::new();
         for doc in docs.into_iter().filter(|d| !d.is_null()) {
             let api_version = doc.get("apiVersion").and_then(Value::as_str).unwrap_or("");
