@@ -13,7 +13,7 @@ const CONDITION_VARIABLES: [&str; 2] = ["result", "args"];
 /// The deepest nesting of brackets a condition may have: the CEL parser
 /// recurses once per level, deeply, and a deep enough input would overflow
 /// any stack.
-const MAX_CONDITION_NESTING: usize = 32;
+pub const MAX_CONDITION_NESTING: usize = 32;
 /// The stack of the thread a condition is compiled and walked on; enough for
 /// [`MAX_CONDITION_NESTING`] in a debug build, with a wide margin.
 const CEL_STACK_BYTES: usize = 64 << 20;
@@ -60,7 +60,7 @@ pub(crate) fn check_condition(source: &str, path: &Path, errors: &mut Errors) {
 
 /// The deepest nesting of `(`, `[` and `{` in `source` (quotes ignored: a
 /// bracket inside a string literal counts too, which only errs on the safe side).
-fn nesting_depth(source: &str) -> usize {
+pub fn nesting_depth(source: &str) -> usize {
     let (mut depth, mut max) = (0usize, 0usize);
     for c in source.chars() {
         match c {

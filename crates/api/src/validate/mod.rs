@@ -20,6 +20,7 @@ mod webhook;
 
 use std::fmt;
 
+pub use condition::{MAX_CONDITION_NESTING, nesting_depth};
 pub use path::Path;
 
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;

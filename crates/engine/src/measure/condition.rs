@@ -23,8 +23,9 @@ use thiserror::Error;
 
 use super::value::ResultValue;
 
-/// The deepest bracket nesting a condition may have (as validation checks).
-pub const MAX_CONDITION_NESTING: usize = 32;
+/// The deepest bracket nesting a condition may have, and how it is counted:
+/// validation's own, so that the two never disagree.
+pub use serin_api::validate::{MAX_CONDITION_NESTING, nesting_depth};
 
 /// A condition could not be evaluated (a fault of the spec or of the value,
 /// not of the provider); the measurement counts as an Error.
@@ -149,21 +150,4 @@ fn eval(
             reason: e.to_string(),
         }),
     }
-}
-
-/// The deepest nesting of `(`, `[` and `{` in `source` (brackets inside
-/// string literals count too, which only errs on the safe side).
-pub fn nesting_depth(source: &str) -> usize {
-    let (mut depth, mut max) = (0usize, 0usize);
-    for c in source.chars() {
-        match c {
-            '(' | '[' | '{' => {
-                depth += 1;
-                max = max.max(depth);
-            }
-            ')' | ']' | '}' => depth = depth.saturating_sub(1),
-            _ => {}
-        }
-    }
-    max
 }
