@@ -4,7 +4,7 @@
 
 use std::net::IpAddr;
 
-use http::HeaderMap;
+use http::{HeaderMap, Method};
 use rand::Rng;
 
 use crate::arm::Arm;
@@ -15,6 +15,10 @@ use crate::weights::BUCKETS;
 /// What the decision may look at in a request.
 #[derive(Clone, Copy, Debug)]
 pub struct RequestFacts<'a> {
+    /// The request method (match routes, mirror matches).
+    pub method: &'a Method,
+    /// The request path, without the query (match routes, mirror matches).
+    pub path: &'a str,
     /// The request headers (routes and the sticky cookie).
     pub headers: &'a HeaderMap,
     /// The client's address (the allow-list).
@@ -44,6 +48,8 @@ impl Draw {
 /// Why an arm was chosen.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Reason {
+    /// `routes.matchRoutes[i]` matched: all its conditions held.
+    MatchRoute(usize),
     /// `routes.headerRoutes[i]` matched.
     HeaderRoute(usize),
     /// `routes.cookieRoutes[i]` matched.
@@ -97,12 +103,20 @@ pub fn decide(req: &RequestFacts<'_>, policy: &Policy, draw: Draw) -> Decision {
         arm: fallback(policy, wanted),
         reason,
         set_bucket,
-        mirror: draw.mirror < policy.mirror_buckets && policy.is_available(Arm::Shadow),
+        mirror: draw.mirror < policy.mirror_buckets
+            && policy.is_available(Arm::Shadow)
+            && (policy.mirror_groups.is_empty()
+                || policy.mirror_groups.iter().any(|g| g.holds(req))),
     }
 }
 
 /// The arm a route sends this request to, if any route matches.
 fn route(req: &RequestFacts<'_>, policy: &Policy) -> Option<(Arm, Reason)> {
+    for (i, rule) in policy.match_routes.iter().enumerate() {
+        if rule.group.holds(req) {
+            return Some((rule.arm, Reason::MatchRoute(i)));
+        }
+    }
     for (i, rule) in policy.header_routes.iter().enumerate() {
         if req
             .headers
@@ -140,12 +154,15 @@ mod tests {
     #![allow(clippy::unwrap_used)]
     use std::net::IpAddr;
 
-    use http::{HeaderMap, HeaderValue};
+    use http::{HeaderMap, HeaderValue, Method};
 
     use super::{Decision, Draw, Reason, RequestFacts, decide};
     use crate::arm::Arm;
     use crate::policy::Policy;
-    use crate::table::{CookieRoute, HeaderRoute, MirrorSpec, RoutingTable, StickyCookie};
+    use crate::table::{
+        Condition, CookieRoute, HeaderRoute, MatchGroup, MatchRoute, MirrorSpec, RequestPart,
+        RoutingTable, StickyCookie,
+    };
 
     const LOCAL: IpAddr = IpAddr::V4(std::net::Ipv4Addr::LOCALHOST);
 
@@ -156,6 +173,8 @@ mod tests {
     fn run(t: &RoutingTable, headers: &HeaderMap, bucket: u16) -> Decision {
         let policy = Policy::check(t).unwrap();
         let facts = RequestFacts {
+            method: &Method::GET,
+            path: "/",
             headers,
             client_ip: LOCAL,
         };
@@ -247,10 +266,12 @@ mod tests {
     fn mirroring_follows_the_mirror_draw_and_needs_a_shadow() {
         let mut t = table(0);
         t.arms.insert("shadow".into(), t.arms["canary"].clone());
-        t.mirror = Some(MirrorSpec { percentage: 5.0 });
+        t.mirror = Some(MirrorSpec::all(5.0));
         let policy = Policy::check(&t).unwrap();
         let h = HeaderMap::new();
         let facts = RequestFacts {
+            method: &Method::GET,
+            path: "/",
             headers: &h,
             client_ip: LOCAL,
         };
@@ -276,5 +297,126 @@ mod tests {
             )
             .mirror
         );
+    }
+
+    fn header(name: &str, exact: &str) -> Condition {
+        Condition {
+            header: Some(name.into()),
+            exact: Some(exact.into()),
+            ..Default::default()
+        }
+    }
+
+    fn cookie(name: &str, exact: &str) -> Condition {
+        Condition {
+            cookie: Some(name.into()),
+            exact: Some(exact.into()),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn a_match_route_sends_to_canary_only_when_every_condition_holds() {
+        let mut t = table(0);
+        t.routes.match_routes.push(MatchRoute {
+            name: "beta".into(),
+            all: vec![header("x-user", "beta"), cookie("canary", "1")],
+            arm: None,
+        });
+        let mut only_header = HeaderMap::new();
+        only_header.insert("x-user", HeaderValue::from_static("beta"));
+        assert_eq!(run(&t, &only_header, 9_999).arm, Some(Arm::Stable));
+        let mut only_cookie = HeaderMap::new();
+        only_cookie.insert("cookie", HeaderValue::from_static("canary=1"));
+        assert_eq!(run(&t, &only_cookie, 9_999).arm, Some(Arm::Stable));
+        let mut both = only_header.clone();
+        both.insert("cookie", HeaderValue::from_static("a=b; canary=1"));
+        let d = run(&t, &both, 9_999);
+        assert_eq!(
+            (d.arm, d.reason),
+            (Some(Arm::Canary), Reason::MatchRoute(0))
+        );
+    }
+
+    #[test]
+    fn a_match_route_can_test_the_method_and_the_path() {
+        let mut t = table(0);
+        t.routes.match_routes.push(MatchRoute {
+            name: String::new(),
+            all: vec![
+                Condition {
+                    request: Some(RequestPart::Method),
+                    exact: Some("POST".into()),
+                    ..Default::default()
+                },
+                Condition {
+                    request: Some(RequestPart::Path),
+                    prefix: Some("/api/".into()),
+                    ..Default::default()
+                },
+            ],
+            arm: None,
+        });
+        let policy = Policy::check(&t).unwrap();
+        let h = HeaderMap::new();
+        let arm = |method: &Method, path: &str| {
+            let facts = RequestFacts {
+                method,
+                path,
+                headers: &h,
+                client_ip: LOCAL,
+            };
+            decide(
+                &facts,
+                &policy,
+                Draw {
+                    bucket: 9_999,
+                    mirror: 0,
+                },
+            )
+            .arm
+        };
+        assert_eq!(arm(&Method::POST, "/api/orders"), Some(Arm::Canary));
+        assert_eq!(arm(&Method::GET, "/api/orders"), Some(Arm::Stable));
+        assert_eq!(arm(&Method::POST, "/web"), Some(Arm::Stable));
+    }
+
+    #[test]
+    fn mirroring_with_match_groups_copies_only_requests_matching_one_of_them() {
+        let mut t = table(0);
+        t.arms.insert("shadow".into(), t.arms["canary"].clone());
+        let path = |prefix: &str| MatchGroup {
+            all: vec![Condition {
+                request: Some(RequestPart::Path),
+                prefix: Some(prefix.into()),
+                ..Default::default()
+            }],
+        };
+        t.mirror = Some(MirrorSpec {
+            percentage: 100.0,
+            matches: vec![path("/api/"), path("/admin/")],
+        });
+        let policy = Policy::check(&t).unwrap();
+        let h = HeaderMap::new();
+        let mirrored = |path: &str| {
+            let facts = RequestFacts {
+                method: &Method::GET,
+                path,
+                headers: &h,
+                client_ip: LOCAL,
+            };
+            decide(
+                &facts,
+                &policy,
+                Draw {
+                    bucket: 0,
+                    mirror: 0,
+                },
+            )
+            .mirror
+        };
+        assert!(mirrored("/api/x"));
+        assert!(mirrored("/admin/y"));
+        assert!(!mirrored("/web"));
     }
 }

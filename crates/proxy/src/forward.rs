@@ -43,7 +43,13 @@ pub(crate) async fn handle(
     req: Request<Incoming>,
 ) -> Result<Response<ProxyBody>, Infallible> {
     let start = Instant::now();
-    let Some((active, arm, decision, guard)) = route(&shared, client_ip, req.headers()) else {
+    let facts = RequestFacts {
+        method: req.method(),
+        path: req.uri().path(),
+        headers: req.headers(),
+        client_ip,
+    };
+    let Some((active, arm, decision, guard)) = route(&shared, &facts) else {
         return Ok(plain(
             StatusCode::SERVICE_UNAVAILABLE,
             "no arm can take this request\n",
@@ -150,14 +156,12 @@ pub(crate) async fn handle(
 /// drained arm never gains a request after its drain has looked at the count.
 fn route(
     shared: &ListenerShared,
-    client_ip: IpAddr,
-    headers: &HeaderMap,
+    facts: &RequestFacts<'_>,
 ) -> Option<(Arc<Active>, Arm, Decision, InFlightGuard)> {
-    let facts = RequestFacts { headers, client_ip };
     let draw = Draw::random();
     let mut active = shared.active.load_full();
     for _ in 0..8 {
-        let decision = decide(&facts, &active.policy, draw);
+        let decision = decide(facts, &active.policy, draw);
         let arm = decision.arm?;
         let guard = shared.in_flight.enter(arm);
         let now = shared.active.load();

@@ -25,6 +25,7 @@ mod decide;
 mod endpoint;
 mod error;
 mod forward;
+mod group;
 mod health;
 mod inflight;
 mod listener;
@@ -52,7 +53,8 @@ pub use metrics::{
 pub use policy::{Policy, TableError};
 pub use proxy::{Proxy, ProxyServer, run, shutdown_signal};
 pub use table::{
-    ArmSpec, CookieRoute, HeaderRoute, HealthCheckSpec, MirrorSpec, PassiveHealthSpec, Routes,
-    RoutingTable, StickyCookie, UpstreamProtocol,
+    ArmSpec, Condition, CookieRoute, HeaderRoute, HealthCheckSpec, MatchGroup, MatchRoute,
+    MirrorSpec, PassiveHealthSpec, RequestPart, Routes, RoutingTable, StickyCookie,
+    UpstreamProtocol,
 };
 pub use weights::{BUCKETS, Weights, WeightsError};

@@ -10,6 +10,7 @@ use regex::Regex;
 use thiserror::Error;
 
 use crate::arm::Arm;
+use crate::group::CheckedGroup;
 use crate::matcher::{IpNet, ValueMatcher};
 use crate::table::{
     HealthCheckSpec, PassiveHealthSpec, RoutingTable, StickyCookie, UpstreamProtocol,
@@ -27,7 +28,7 @@ pub struct TableError {
 }
 
 impl TableError {
-    fn new(field: impl Into<String>, message: impl fmt::Display) -> TableError {
+    pub(crate) fn new(field: impl Into<String>, message: impl fmt::Display) -> TableError {
         TableError {
             field: field.into(),
             message: message.to_string(),
@@ -61,6 +62,13 @@ pub(crate) struct HeaderRule {
     pub(crate) arm: Arm,
 }
 
+/// A match route, checked.
+#[derive(Clone, Debug)]
+pub(crate) struct MatchRule {
+    pub(crate) group: CheckedGroup,
+    pub(crate) arm: Arm,
+}
+
 /// A cookie route, checked.
 #[derive(Clone, Debug)]
 pub(crate) struct CookieRule {
@@ -84,11 +92,14 @@ pub struct Policy {
     pub(crate) arms: [Option<CheckedArm>; 4],
     pub(crate) drained: [bool; 4],
     pub(crate) sticky: Option<Sticky>,
+    pub(crate) match_routes: Vec<MatchRule>,
     pub(crate) header_routes: Vec<HeaderRule>,
     pub(crate) cookie_routes: Vec<CookieRule>,
     pub(crate) allow_list: Vec<IpNet>,
     /// Mirror when the mirror draw (`0..BUCKETS`) is below this.
     pub(crate) mirror_buckets: u16,
+    /// Mirror only requests for which one of these holds; any when empty.
+    pub(crate) mirror_groups: Vec<CheckedGroup>,
 }
 
 impl Policy {
@@ -98,6 +109,18 @@ impl Policy {
         let defined = |arm: Arm| arms[arm.index()].is_some();
         let weights = check_weights(table, &defined)?;
         let sticky = table.sticky_cookie.as_ref().map(check_sticky).transpose()?;
+        let match_routes = table
+            .routes
+            .match_routes
+            .iter()
+            .enumerate()
+            .map(|(i, r)| {
+                let field = format!("routes.matchRoutes[{i}]");
+                let group = CheckedGroup::check(&field, &r.all)?;
+                let arm = check_route_arm(&field, r.arm.as_deref(), &defined)?;
+                Ok(MatchRule { group, arm })
+            })
+            .collect::<Result<Vec<_>, TableError>>()?;
         let header_routes = table
             .routes
             .header_routes
@@ -154,6 +177,12 @@ impl Policy {
                     .map_err(|m| TableError::new(format!("routes.allowList[{i}]"), m))
             })
             .collect::<Result<Vec<_>, TableError>>()?;
+        let mirror_groups = table
+            .mirror
+            .iter()
+            .flat_map(|m| m.matches.iter().enumerate())
+            .map(|(i, g)| CheckedGroup::check(&format!("mirror.match[{i}]"), &g.all))
+            .collect::<Result<Vec<_>, TableError>>()?;
         let mirror_buckets = match &table.mirror {
             None => 0,
             Some(m) => {
@@ -188,10 +217,12 @@ impl Policy {
             arms,
             drained,
             sticky,
+            match_routes,
             header_routes,
             cookie_routes,
             allow_list,
             mirror_buckets,
+            mirror_groups,
         })
     }
 
@@ -345,7 +376,7 @@ fn check_sticky(sticky: &StickyCookie) -> Result<Sticky, TableError> {
     })
 }
 
-fn check_matcher(
+pub(crate) fn check_matcher(
     field: &str,
     exact: &Option<String>,
     prefix: &Option<String>,
@@ -400,7 +431,7 @@ fn check_route_arm(
 }
 
 /// RFC 6265 cookie-name / RFC 9110 token characters.
-fn is_token(s: &str) -> bool {
+pub(crate) fn is_token(s: &str) -> bool {
     !s.is_empty()
         && s.bytes()
             .all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b))
@@ -410,7 +441,9 @@ fn is_token(s: &str) -> bool {
 mod tests {
     #![allow(clippy::unwrap_used)]
     use super::Policy;
-    use crate::table::{HeaderRoute, MirrorSpec, RoutingTable};
+    use crate::table::{
+        Condition, HeaderRoute, MatchGroup, MatchRoute, MirrorSpec, RequestPart, RoutingTable,
+    };
 
     fn table() -> RoutingTable {
         RoutingTable::split(("v1", &["127.0.0.1:1"]), ("v2", &["127.0.0.1:2"]), 10)
@@ -460,10 +493,59 @@ mod tests {
             "{err}"
         );
         let mut t = table();
-        t.mirror = Some(MirrorSpec { percentage: 5.0 });
+        t.mirror = Some(MirrorSpec::all(5.0));
         assert_eq!(field_of(&t), "mirror.percentage");
         let mut t = table();
         t.arms.remove("stable");
         assert_eq!(field_of(&t), "arms.stable");
+    }
+
+    #[test]
+    fn bad_match_groups_name_the_condition_at_fault() {
+        let mut t = table();
+        t.routes.match_routes = vec![MatchRoute {
+            name: "beta".into(),
+            all: vec![
+                Condition {
+                    header: Some("x-user".into()),
+                    exact: Some("beta".into()),
+                    ..Default::default()
+                },
+                Condition {
+                    cookie: Some("canary".into()),
+                    regex: Some("(abc".into()),
+                    ..Default::default()
+                },
+            ],
+            arm: None,
+        }];
+        let err = Policy::check(&t).unwrap_err();
+        assert!(
+            err.to_string()
+                .starts_with("routes.matchRoutes[0].all[1].regex: unclosed group"),
+            "{err}"
+        );
+        t.routes.match_routes[0].all[1] = Condition {
+            cookie: Some("canary".into()),
+            request: Some(RequestPart::Path),
+            exact: Some("1".into()),
+            ..Default::default()
+        };
+        assert_eq!(field_of(&t), "routes.matchRoutes[0].all[1]");
+        t.routes.match_routes[0].all.clear();
+        assert_eq!(field_of(&t), "routes.matchRoutes[0].all");
+        let mut t = table();
+        t.arms.insert("shadow".into(), t.arms["canary"].clone());
+        t.mirror = Some(MirrorSpec {
+            percentage: 5.0,
+            matches: vec![MatchGroup {
+                all: vec![Condition {
+                    header: Some("bad header".into()),
+                    exact: Some("1".into()),
+                    ..Default::default()
+                }],
+            }],
+        });
+        assert_eq!(field_of(&t), "mirror.match[0].all[0].header");
     }
 }

@@ -123,10 +123,13 @@ pub struct StickyCookie {
 }
 
 /// Routes that pick an arm whatever the weights, checked in this order:
-/// header routes, cookie routes, then the allow-list.
+/// match routes, header routes, cookie routes, then the allow-list.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Routes {
+    /// Named groups of conditions that must all hold.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub match_routes: Vec<MatchRoute>,
     /// Match a request header.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub header_routes: Vec<HeaderRoute>,
@@ -141,8 +144,68 @@ pub struct Routes {
 impl Routes {
     /// True when no route of any kind is set.
     pub fn is_empty(&self) -> bool {
-        self.header_routes.is_empty() && self.cookie_routes.is_empty() && self.allow_list.is_empty()
+        self.match_routes.is_empty()
+            && self.header_routes.is_empty()
+            && self.cookie_routes.is_empty()
+            && self.allow_list.is_empty()
     }
+}
+
+/// A match route: requests for which every condition in `all` holds go to `arm`.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct MatchRoute {
+    /// A label for the route (metrics, logs, errors); may be empty.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub name: String,
+    /// The conditions; at least one, all must hold.
+    pub all: Vec<Condition>,
+    /// Target arm; `canary` when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub arm: Option<String>,
+}
+
+/// A group of conditions that must all hold (one entry of `mirror.match`).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct MatchGroup {
+    /// The conditions; at least one, all must hold.
+    pub all: Vec<Condition>,
+}
+
+/// The part of a request a [`Condition`] looks at, besides headers and cookies.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum RequestPart {
+    /// The method, e.g. `GET`.
+    Method,
+    /// The path, without the query.
+    Path,
+}
+
+/// One condition: exactly one of `header`, `cookie`, `request`, and exactly
+/// one of `exact`, `prefix`, `regex`.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Condition {
+    /// A header name (case-insensitive).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub header: Option<String>,
+    /// A cookie name (case-sensitive).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cookie: Option<String>,
+    /// The method or the path.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub request: Option<RequestPart>,
+    /// The whole value equals this.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub exact: Option<String>,
+    /// The value starts with this.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub prefix: Option<String>,
+    /// The value matches this regular expression (unanchored).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub regex: Option<String>,
 }
 
 /// A header route: exactly one of `exact`, `prefix`, `regex`.
@@ -185,12 +248,26 @@ pub struct CookieRoute {
     pub arm: Option<String>,
 }
 
-/// Mirroring: copy `percentage` of requests to the `shadow` arm.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+/// Mirroring: copy `percentage` of the requests matching any of `match`
+/// (every request when `match` is empty) to the `shadow` arm.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct MirrorSpec {
     /// Percent of requests copied, `0..=100`, fractions allowed (`0.5`).
     pub percentage: f64,
+    /// Groups of conditions; a request is eligible when any group holds.
+    #[serde(default, rename = "match", skip_serializing_if = "Vec::is_empty")]
+    pub matches: Vec<MatchGroup>,
+}
+
+impl MirrorSpec {
+    /// Mirror `percentage` of all requests.
+    pub fn all(percentage: f64) -> MirrorSpec {
+        MirrorSpec {
+            percentage,
+            matches: Vec::new(),
+        }
+    }
 }
 
 impl RoutingTable {

@@ -22,6 +22,9 @@ fn the_documented_fixture_config_is_valid() {
     assert_eq!(config.listeners.len(), 2);
     assert_eq!(config.listeners[0].routing.weights["canary"], 10);
     assert_eq!(config.listeners[1].rollout_name(), "api");
+    let routing = &config.listeners[0].routing;
+    assert_eq!(routing.routes.match_routes[0].all.len(), 3);
+    assert_eq!(routing.mirror.as_ref().unwrap().matches[0].all.len(), 2);
 }
 
 #[test]

@@ -188,7 +188,7 @@ async fn the_shadow_gets_its_share_and_clients_see_only_stable_responses() {
     arm.version = "v2-shadow".into();
     arm.endpoints = vec![shadow.endpoint()];
     table.arms.insert("shadow".into(), arm);
-    table.mirror = Some(MirrorSpec { percentage: 30.0 });
+    table.mirror = Some(MirrorSpec::all(30.0));
     let p = TestProxy::start(table).await;
     let n = 2_000;
     let seen = tally(&p.url("/"), n, 8).await;
@@ -219,7 +219,7 @@ async fn a_stuck_shadow_never_delays_clients_and_its_copies_stay_bounded() {
     let mut arm = table.arms["canary"].clone();
     arm.endpoints = vec![shadow.endpoint()];
     table.arms.insert("shadow".into(), arm);
-    table.mirror = Some(MirrorSpec { percentage: 100.0 });
+    table.mirror = Some(MirrorSpec::all(100.0));
     let mut config = ProxyConfig::single("web", "127.0.0.1:0".parse().unwrap(), table);
     config.mirror_limits.max_in_flight = 8;
     let p = TestProxy::start_with(config).await;

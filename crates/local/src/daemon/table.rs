@@ -11,9 +11,11 @@
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
 
-use serin_api::routes::StringMatch;
+use serin_api::routes::{HeaderRoute, HeaderRoutingMatch, MirrorRoute, RouteMatch, StringMatch};
 use serin_api::status::Traffic;
-use serin_proxy::{ArmSpec, CookieRoute, HeaderRoute, MirrorSpec, RoutingTable};
+use serin_proxy::{
+    ArmSpec, Condition, MatchGroup, MatchRoute, MirrorSpec, RequestPart, RoutingTable,
+};
 
 /// Where the stable arm points while its version has no ready replica.
 pub const NO_ENDPOINT: &str = "127.0.0.1:1";
@@ -75,7 +77,7 @@ pub fn main_table(traffic: &Traffic, endpoints: &BTreeMap<String, Vec<SocketAddr
                 .insert("canary".to_owned(), arm(canary, canary_eps));
             let w = u32::try_from(traffic.canary_weight.clamp(0, 100)).unwrap_or(0);
             table = table.with_weights(100 - w, w);
-            add_header_routes(&mut table, traffic);
+            add_header_routes(&mut table, &mut effective);
             let mirror = traffic
                 .mirror_routes
                 .iter()
@@ -85,7 +87,10 @@ pub fn main_table(traffic: &Traffic, endpoints: &BTreeMap<String, Vec<SocketAddr
                 table
                     .arms
                     .insert("shadow".to_owned(), arm(canary, canary_eps));
-                table.mirror = Some(MirrorSpec { percentage: mirror });
+                table.mirror = Some(MirrorSpec {
+                    percentage: mirror,
+                    matches: mirror_groups(&traffic.mirror_routes),
+                });
             }
         }
         _ => {
@@ -106,37 +111,124 @@ pub fn main_table(traffic: &Traffic, endpoints: &BTreeMap<String, Vec<SocketAddr
     Built { table, effective }
 }
 
-fn string_match(m: &StringMatch) -> (Option<String>, Option<String>, Option<String>) {
-    (m.exact.clone(), m.prefix.clone(), m.regex.clone())
+/// A condition on `subject` (header, cookie or request part) with `value`'s
+/// kind of match.
+fn condition(subject: Condition, value: &StringMatch) -> Condition {
+    Condition {
+        exact: value.exact.clone(),
+        prefix: value.prefix.clone(),
+        regex: value.regex.clone(),
+        ..subject
+    }
 }
 
-/// Each match of each header route becomes one proxy route to the canary
-/// (a request matching any of them goes to the canary).
-fn add_header_routes(table: &mut RoutingTable, traffic: &Traffic) {
-    for route in &traffic.header_routes {
-        for m in &route.matches {
-            if let (Some(header), Some(value)) = (&m.header_name, &m.header_value) {
-                let (exact, prefix, regex) = string_match(value);
-                table.routes.header_routes.push(HeaderRoute {
-                    header: header.clone(),
-                    exact,
-                    prefix,
-                    regex,
-                    arm: None,
-                });
+/// One header-route match as a condition; `None` when it names neither a
+/// header with its value nor a cookie with its value.
+fn header_condition(m: &HeaderRoutingMatch) -> Option<Condition> {
+    match (
+        &m.header_name,
+        &m.header_value,
+        &m.cookie_name,
+        &m.cookie_value,
+    ) {
+        (Some(header), Some(value), None, _) => Some(condition(
+            Condition {
+                header: Some(header.clone()),
+                ..Condition::default()
+            },
+            value,
+        )),
+        (None, _, Some(cookie), Some(value)) => Some(condition(
+            Condition {
+                cookie: Some(cookie.clone()),
+                ..Condition::default()
+            },
+            value,
+        )),
+        _ => None,
+    }
+}
+
+/// A header route as one proxy match route: all its matches must hold.
+/// `None` for a route with no match or a malformed one (it is not carried
+/// out rather than widened).
+fn match_route(route: &HeaderRoute) -> Option<MatchRoute> {
+    let all = route
+        .matches
+        .iter()
+        .map(header_condition)
+        .collect::<Option<Vec<_>>>()?;
+    (!all.is_empty()).then(|| MatchRoute {
+        name: route.name.clone(),
+        all,
+        arm: None,
+    })
+}
+
+/// Each header route becomes one match route to the canary (a request goes
+/// there when all of one route's matches hold). A route that cannot be
+/// carried out is left out of the traffic reported as in effect.
+fn add_header_routes(table: &mut RoutingTable, effective: &mut Traffic) {
+    effective
+        .header_routes
+        .retain(|route| match match_route(route) {
+            Some(r) => {
+                table.routes.match_routes.push(r);
+                true
             }
-            if let (Some(cookie), Some(value)) = (&m.cookie_name, &m.cookie_value) {
-                let (exact, prefix, regex) = string_match(value);
-                table.routes.cookie_routes.push(CookieRoute {
-                    cookie: cookie.clone(),
-                    exact,
-                    prefix,
-                    regex,
-                    arm: None,
-                });
+            None => false,
+        });
+}
+
+/// A mirror route's match as one group: its method, path and headers must
+/// all hold. `None` when it sets no condition (it matches every request).
+fn mirror_group(m: &RouteMatch) -> Option<MatchGroup> {
+    let part = |part, value: &Option<StringMatch>| {
+        value.as_ref().map(|v| {
+            condition(
+                Condition {
+                    request: Some(part),
+                    ..Condition::default()
+                },
+                v,
+            )
+        })
+    };
+    let mut all: Vec<Condition> = [
+        part(RequestPart::Method, &m.method),
+        part(RequestPart::Path, &m.path),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    all.extend(m.headers.iter().map(|(name, value)| {
+        condition(
+            Condition {
+                header: Some(name.clone()),
+                ..Condition::default()
+            },
+            value,
+        )
+    }));
+    (!all.is_empty()).then_some(MatchGroup { all })
+}
+
+/// The groups of the mirror routes with a share: a request is eligible when
+/// any matches. Empty (every request) when any route matches every request.
+fn mirror_groups(routes: &[MirrorRoute]) -> Vec<MatchGroup> {
+    let mut groups = Vec::new();
+    for route in routes.iter().filter(|r| r.percentage > 0) {
+        if route.matches.is_empty() {
+            return Vec::new();
+        }
+        for m in &route.matches {
+            match mirror_group(m) {
+                Some(g) => groups.push(g),
+                None => return Vec::new(),
             }
         }
     }
+    groups
 }
 
 /// The preview listener's table: everything to `traffic.preview`, or to
@@ -228,5 +320,116 @@ mod tests {
         let t = traffic("v1", Some("v2"), 0);
         let b = main_table(&t, &eps(&[("v1", &[9001])]));
         assert_eq!(b.effective, t);
+    }
+
+    fn exact(v: &str) -> Option<StringMatch> {
+        Some(StringMatch {
+            exact: Some(v.into()),
+            ..StringMatch::default()
+        })
+    }
+
+    #[test]
+    fn a_header_route_becomes_one_group_whose_matches_must_all_hold() {
+        let mut t = traffic("v1", Some("v2"), 0);
+        t.header_routes = vec![HeaderRoute {
+            name: "beta".into(),
+            matches: vec![
+                HeaderRoutingMatch {
+                    header_name: Some("x-user".into()),
+                    header_value: exact("beta"),
+                    ..HeaderRoutingMatch::default()
+                },
+                HeaderRoutingMatch {
+                    cookie_name: Some("canary".into()),
+                    cookie_value: exact("1"),
+                    ..HeaderRoutingMatch::default()
+                },
+            ],
+        }];
+        let b = main_table(&t, &eps(&[("v1", &[9001]), ("v2", &[9101])]));
+        assert_eq!(b.effective, t);
+        assert!(b.table.routes.header_routes.is_empty());
+        assert!(b.table.routes.cookie_routes.is_empty());
+        let routes = &b.table.routes.match_routes;
+        assert_eq!(routes.len(), 1);
+        assert_eq!(routes[0].name, "beta");
+        let all = &routes[0].all;
+        assert_eq!(
+            (all[0].header.as_deref(), all[0].exact.as_deref()),
+            (Some("x-user"), Some("beta"))
+        );
+        assert_eq!(
+            (all[1].cookie.as_deref(), all[1].exact.as_deref()),
+            (Some("canary"), Some("1"))
+        );
+        serin_proxy::Policy::check(&b.table).unwrap();
+    }
+
+    #[test]
+    fn a_malformed_header_route_is_left_out_and_not_reported_in_effect() {
+        let mut t = traffic("v1", Some("v2"), 0);
+        t.header_routes = vec![HeaderRoute {
+            name: "half".into(),
+            matches: vec![HeaderRoutingMatch {
+                header_name: Some("x-user".into()),
+                ..HeaderRoutingMatch::default()
+            }],
+        }];
+        let b = main_table(&t, &eps(&[("v1", &[9001]), ("v2", &[9101])]));
+        assert!(b.table.routes.match_routes.is_empty());
+        assert!(b.effective.header_routes.is_empty());
+    }
+
+    #[test]
+    fn a_mirror_route_keeps_its_matches_as_groups() {
+        let mut t = traffic("v1", Some("v2"), 0);
+        t.mirror_routes = vec![MirrorRoute {
+            name: "api".into(),
+            matches: vec![RouteMatch {
+                method: exact("GET"),
+                path: Some(StringMatch {
+                    prefix: Some("/api/".into()),
+                    ..StringMatch::default()
+                }),
+                headers: BTreeMap::from([("x-mirror".to_owned(), exact("yes").unwrap())]),
+            }],
+            percentage: 20,
+        }];
+        let b = main_table(&t, &eps(&[("v1", &[9001]), ("v2", &[9101])]));
+        let mirror = b.table.mirror.clone().unwrap();
+        assert_eq!(mirror.percentage, 20.0);
+        assert_eq!(mirror.matches.len(), 1);
+        let all = &mirror.matches[0].all;
+        assert_eq!(all.len(), 3);
+        assert_eq!(all[0].request, Some(RequestPart::Method));
+        assert_eq!(
+            (all[1].request, all[1].prefix.as_deref()),
+            (Some(RequestPart::Path), Some("/api/"))
+        );
+        assert_eq!(all[2].header.as_deref(), Some("x-mirror"));
+        serin_proxy::Policy::check(&b.table).unwrap();
+    }
+
+    #[test]
+    fn a_mirror_route_without_matches_mirrors_every_request() {
+        let mut t = traffic("v1", Some("v2"), 0);
+        t.mirror_routes = vec![
+            MirrorRoute {
+                name: "api".into(),
+                matches: vec![RouteMatch {
+                    path: exact("/api"),
+                    ..RouteMatch::default()
+                }],
+                percentage: 10,
+            },
+            MirrorRoute {
+                name: "all".into(),
+                matches: vec![],
+                percentage: 5,
+            },
+        ];
+        let b = main_table(&t, &eps(&[("v1", &[9001]), ("v2", &[9101])]));
+        assert_eq!(b.table.mirror, Some(MirrorSpec::all(10.0)));
     }
 }
