@@ -112,12 +112,13 @@ pub fn main_table(traffic: &Traffic, endpoints: &BTreeMap<String, Vec<SocketAddr
 }
 
 /// A condition on `subject` (header, cookie or request part) with `value`'s
-/// kind of match.
+/// kind of match. A spec's regex matches the whole value, as Envoy's (Istio,
+/// Gateway API) do, so it is anchored for the proxy, which searches.
 fn condition(subject: Condition, value: &StringMatch) -> Condition {
     Condition {
         exact: value.exact.clone(),
         prefix: value.prefix.clone(),
-        regex: value.regex.clone(),
+        regex: value.regex.as_ref().map(|re| format!("^(?:{re})$")),
         ..subject
     }
 }
@@ -431,5 +432,18 @@ mod tests {
         ];
         let b = main_table(&t, &eps(&[("v1", &[9001]), ("v2", &[9101])]));
         assert_eq!(b.table.mirror, Some(MirrorSpec::all(10.0)));
+    }
+
+    #[test]
+    fn a_spec_regex_is_anchored_to_match_the_whole_value() {
+        let value = StringMatch {
+            regex: Some("beta-[a-z]+".into()),
+            ..StringMatch::default()
+        };
+        let c = condition(Condition::default(), &value);
+        assert_eq!(c.regex.as_deref(), Some("^(?:beta-[a-z]+)$"));
+        let re = regex::Regex::new(c.regex.as_deref().unwrap_or_default()).unwrap();
+        assert!(re.is_match("beta-x"));
+        assert!(!re.is_match("not-beta-x"));
     }
 }
