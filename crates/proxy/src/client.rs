@@ -143,8 +143,19 @@ impl Clients {
         endpoint: &Arc<Endpoint>,
         mut req: Request<UpstreamBody>,
     ) -> Result<(Response<Incoming>, Option<Lease>), SendError> {
+        // A pooled connection the upstream has just closed can look ready
+        // and take the request before the close is seen; a bodyless
+        // idempotent request is then safe to send once more, on a new
+        // connection.
+        let mut replay = Replay::of(&req);
+        let mut fresh_only = false;
         loop {
-            let (mut sender, fresh) = match self.checkout(endpoint).await {
+            let pooled = if fresh_only {
+                None
+            } else {
+                self.checkout(endpoint).await
+            };
+            let (mut sender, fresh) = match pooled {
                 Some(sender) => (sender, false),
                 None => (self.connect(endpoint).await?, true),
             };
@@ -157,10 +168,15 @@ impl Clients {
                     };
                     return Ok((resp, Some(lease)));
                 }
-                Err(mut e) => match e.take_message() {
+                Err(mut e) => match (e.take_message(), replay.take()) {
                     // A pooled connection closed before the request was
                     // written: nothing was sent, so try another connection.
-                    Some(unsent) if !fresh => req = unsent,
+                    (Some(unsent), _) if !fresh => req = unsent,
+                    // Sent on a pooled connection that then closed.
+                    (None, Some(head)) if !fresh => {
+                        req = head.request();
+                        fresh_only = true;
+                    }
                     _ => return Err(SendError::Exchange(e.into_error().to_string())),
                 },
             }
@@ -211,5 +227,37 @@ impl Clients {
             }
         });
         Ok(sender)
+    }
+}
+
+/// The head of a bodyless idempotent request, kept to send it again.
+struct Replay(http::request::Parts);
+
+impl Replay {
+    /// The head of `req` when it may be sent twice: GET, HEAD or OPTIONS
+    /// with no body.
+    fn of(req: &Request<UpstreamBody>) -> Option<Self> {
+        use hyper::body::Body as _;
+        let idempotent = matches!(
+            *req.method(),
+            http::Method::GET | http::Method::HEAD | http::Method::OPTIONS
+        );
+        if !idempotent || !req.body().is_end_stream() {
+            return None;
+        }
+        let mut copy = Request::new(());
+        *copy.method_mut() = req.method().clone();
+        *copy.uri_mut() = req.uri().clone();
+        *copy.version_mut() = req.version();
+        *copy.headers_mut() = req.headers().clone();
+        Some(Self(copy.into_parts().0))
+    }
+
+    /// The request again, with an empty body.
+    fn request(self) -> Request<UpstreamBody> {
+        Request::from_parts(
+            self.0,
+            http_body_util::Either::Right(http_body_util::Full::new(bytes::Bytes::new())),
+        )
     }
 }

@@ -58,6 +58,10 @@ async fn h2c_upstreams_multiplex_requests_over_one_connection() {
     let (_stable, canary, mut table) = two_arms(100).await;
     table.arms.get_mut("canary").unwrap().protocol = UpstreamProtocol::H2c;
     let p = TestProxy::start(table).await;
+    // One request first: the connection exists before the concurrent ones
+    // arrive, so none of them races to open a second.
+    let first = tally(&p.url("/"), 1, 1).await;
+    assert_eq!(first.get("canary").copied(), Some(1), "{first:?}");
     let seen = tally(&p.url("/"), 500, 8).await;
     assert_eq!(seen.get("canary").copied(), Some(500), "{seen:?}");
     let control = canary.control.clone();
