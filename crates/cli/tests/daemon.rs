@@ -10,28 +10,9 @@ mod daemon_support;
 
 use std::process::Command;
 
+use daemon_support::status::{current_step, healthy_on, phase};
 use daemon_support::{Daemon, canary_yaml, http, serin_bin};
 use serde_json::Value;
-
-fn phase(v: &Value) -> &str {
-    v["phase"].as_str().unwrap_or("")
-}
-
-fn stable(v: &Value) -> &str {
-    v["stable"].as_str().unwrap_or("")
-}
-
-fn current_step(v: &Value) -> Option<u64> {
-    v["steps"]
-        .as_array()?
-        .iter()
-        .find(|s| s["current"] == true)
-        .and_then(|s| s["index"].as_u64())
-}
-
-fn healthy_on(version: &'static str) -> impl Fn(&Value) -> bool {
-    move |v| phase(v) == "Healthy" && stable(v) == version && v["trafficVerified"] == true
-}
 
 fn count(versions: &[String], v: &str) -> usize {
     versions.iter().filter(|x| *x == v).count()

@@ -10,16 +10,8 @@ mod daemon_support;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
+use daemon_support::status::{healthy_on, phase};
 use daemon_support::{Daemon, free_port, http, load, replica_port, rollout_yaml};
-use serde_json::Value;
-
-fn phase(v: &Value) -> &str {
-    v["phase"].as_str().unwrap_or("")
-}
-
-fn healthy_on(version: &'static str) -> impl Fn(&Value) -> bool {
-    move |v| phase(v) == "Healthy" && v["stable"] == version && v["trafficVerified"] == true
-}
 
 const SEQUENTIAL: &str = r#"---
 apiVersion: serin.dev/v1alpha1

@@ -11,24 +11,9 @@ use std::process::{Command, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
+use daemon_support::status::{current_step, healthy_on, phase};
 use daemon_support::{Daemon, canary_yaml, serin_bin};
 use serde_json::Value;
-
-fn phase(v: &Value) -> &str {
-    v["phase"].as_str().unwrap_or("")
-}
-
-fn current_step(v: &Value) -> Option<u64> {
-    v["steps"]
-        .as_array()?
-        .iter()
-        .find(|s| s["current"] == true)
-        .and_then(|s| s["index"].as_u64())
-}
-
-fn healthy_on(version: &'static str) -> impl Fn(&Value) -> bool {
-    move |v| phase(v) == "Healthy" && v["stable"] == version && v["trafficVerified"] == true
-}
 
 #[test]
 fn given_a_timed_pause_when_paused_by_a_person_then_it_holds_until_resumed() {

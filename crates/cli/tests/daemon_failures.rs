@@ -10,17 +10,9 @@ mod daemon_support;
 
 use std::time::{Duration, Instant};
 
+use daemon_support::status::{healthy_on, phase};
 use daemon_support::traffic::Traffic;
 use daemon_support::{Daemon, rollout_yaml, serin_bin};
-use serde_json::Value;
-
-fn phase(v: &Value) -> &str {
-    v["phase"].as_str().unwrap_or("")
-}
-
-fn healthy_on(version: &'static str) -> impl Fn(&Value) -> bool {
-    move |v| phase(v) == "Healthy" && v["stable"] == version && v["trafficVerified"] == true
-}
 
 /// A canary rollout whose v2 runs `v2_script` (shell) instead of the plain
 /// reference service; `$APP` in it is the reference service's command.

@@ -9,6 +9,7 @@
 
 mod daemon_support;
 
+use daemon_support::status::{current_step, phase};
 use daemon_support::traffic::Traffic;
 use daemon_support::{Daemon, canary_yaml, wait_for};
 use serde_json::Value;
@@ -28,18 +29,6 @@ spec:
         builtin:
           metric: successRate
 "#;
-
-fn phase(v: &Value) -> &str {
-    v["phase"].as_str().unwrap_or("")
-}
-
-fn current_step(v: &Value) -> Option<u64> {
-    v["steps"]
-        .as_array()?
-        .iter()
-        .find(|s| s["current"] == true)
-        .and_then(|s| s["index"].as_u64())
-}
 
 /// Where the daemon is killed: a name and when the view (and the
 /// processes) show that point.

@@ -7,17 +7,9 @@
 
 mod daemon_support;
 
+use daemon_support::status::{healthy_on, phase};
 use daemon_support::traffic::Traffic;
 use daemon_support::{Daemon, canary_yaml, free_port, rollout_yaml, wait_for};
-use serde_json::Value;
-
-fn phase(v: &Value) -> &str {
-    v["phase"].as_str().unwrap_or("")
-}
-
-fn healthy_on(version: &'static str) -> impl Fn(&Value) -> bool {
-    move |v| phase(v) == "Healthy" && v["stable"] == version && v["trafficVerified"] == true
-}
 
 fn gone(d: &Daemon, version: &str) {
     wait_for("the old version's replicas to stop", || {

@@ -15,6 +15,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
+pub mod status;
 pub mod traffic;
 
 /// Every wait ends within this.
@@ -39,26 +40,12 @@ static NEXT: AtomicU32 = AtomicU32::new(0);
 /// A rollout's YAML: the reference service behind `listen`, with `steps`
 /// (YAML flow sequence) and extra canary fields.
 pub fn canary_yaml(marker: &str, listen: u16, steps: &str, extra: &str) -> String {
-    format!(
-        r#"apiVersion: serin.dev/v1alpha1
-kind: Rollout
-metadata:
-  name: web
-spec:
-  replicas: 1
-  local:
-    command: ["{bin}", demo-app, --port, "{{port}}", --version, "{{version}}", --instance, "{marker}-{{version}}-{{replica}}"]
-    version: v1
-    listen: 127.0.0.1:{listen}
-    drainSeconds: 1
-    graceSeconds: 2
-    probes:
-      readiness: {{path: /readyz, period: 100ms, failureThreshold: 2}}
-  strategy:
-    canary:
-      steps: {steps}
-{extra}"#,
-        bin = serin_bin()
+    rollout_yaml(
+        marker,
+        listen,
+        "",
+        &format!("    canary:\n      steps: {steps}\n{extra}"),
+        "",
     )
 }
 
