@@ -35,6 +35,7 @@ mod mirror;
 mod policy;
 mod prom;
 mod proxy;
+mod runtime;
 mod server;
 mod table;
 mod weights;
@@ -52,6 +53,7 @@ pub use metrics::{
 };
 pub use policy::{Policy, TableError};
 pub use proxy::{Proxy, ProxyServer, run, shutdown_signal};
+pub use runtime::build_runtime;
 pub use table::{
     ArmSpec, Condition, CookieRoute, HeaderRoute, HealthCheckSpec, MatchGroup, MatchRoute,
     MirrorSpec, PassiveHealthSpec, RequestPart, Routes, RoutingTable, StickyCookie,

@@ -37,17 +37,7 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
     let workers = args
         .workers
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
-    let runtime = if workers <= 1 {
-        tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-    } else {
-        tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(workers)
-            .enable_all()
-            .build()
-    }
-    .context("cannot start the runtime")?;
+    let runtime = serin_proxy::build_runtime(workers).context("cannot start the runtime")?;
     runtime
         .block_on(serin_proxy::run(config, serin_proxy::shutdown_signal()))
         .context("the proxy failed")?;
