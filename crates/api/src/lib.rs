@@ -13,6 +13,7 @@ pub mod command;
 pub mod crd;
 pub mod document;
 mod duration;
+pub mod k8s;
 pub mod rollout;
 pub mod routes;
 pub mod status;

@@ -8,10 +8,12 @@ use std::process::ExitCode;
 use clap::Subcommand;
 
 mod admin_client;
+mod controller;
 mod crd;
 mod demo;
 mod demo_app;
 mod history;
+mod install;
 mod lint;
 mod list;
 mod proxy;
@@ -56,6 +58,10 @@ pub enum Command {
     History(history::Args),
     /// List the daemon's rollouts.
     List(list::Args),
+    /// Run the Kubernetes controller for Rollouts.
+    Controller(controller::Args),
+    /// Print the manifests that install serin in a cluster (CRDs, RBAC, controller).
+    Install(install::Args),
 }
 
 /// Runs `command`; `Ok` carries the exit code (a lint failure is not an
@@ -79,5 +85,7 @@ pub fn run(command: Command) -> anyhow::Result<ExitCode> {
         Command::Resume(args) => verbs::send(&args, C::Resume),
         Command::History(args) => history::run(&args),
         Command::List(args) => list::run(&args),
+        Command::Controller(args) => controller::run(&args),
+        Command::Install(args) => install::run(&args),
     }
 }

@@ -1,0 +1,114 @@
+//! serin's traffic routers on Kubernetes. Every router implements the one
+//! small [`TrafficRouter`] trait — make the routing objects carry a
+//! [`Traffic`], read back what they carry, give them back as they were —
+//! and lives in its own module. [`Routers`] holds the routers of one
+//! rollout, applies them in order and combines their read-backs; the
+//! controller knows nothing of any router's objects.
+//!
+//! A router touches only what serin added to an object (a selector key, an
+//! annotation, a rule, a weight it owns) and records what it found before in
+//! the [`serin_api::k8s::ORIGINAL_ANNOTATION`], so that
+//! [`TrafficRouter::restore`] puts the object back.
+
+mod error;
+
+pub use error::RouterError;
+
+use futures::future::BoxFuture;
+use serin_api::status::Traffic;
+
+/// The rollout a router works for.
+#[derive(Clone)]
+pub struct Target {
+    /// The client to the cluster.
+    pub client: kube::Client,
+    /// The rollout's namespace (every object a router touches is in it).
+    pub namespace: String,
+    /// The rollout's name.
+    pub rollout: String,
+}
+
+/// One way of sending traffic to the versions of a rollout.
+pub trait TrafficRouter: Send + Sync {
+    /// A short name for status messages and logs (`service`, `nginx`, ...).
+    fn name(&self) -> &'static str;
+
+    /// Makes the routing objects carry `traffic` (revisions are
+    /// pod-template hashes). Applying the same traffic twice changes nothing.
+    fn apply<'a>(&'a self, traffic: &'a Traffic) -> BoxFuture<'a, Result<(), RouterError>>;
+
+    /// The traffic the routing objects carry now; `None` when serin has not
+    /// written them yet (or they no longer say what serin wrote).
+    fn read_back(&self) -> BoxFuture<'_, Result<Option<Traffic>, RouterError>>;
+
+    /// Puts the objects back as they were before serin touched them. Called
+    /// once all traffic is on stable, when the rollout is deleted.
+    fn restore(&self) -> BoxFuture<'_, Result<(), RouterError>>;
+}
+
+/// The routers of one rollout, in the order they are applied.
+#[derive(Default)]
+pub struct Routers {
+    routers: Vec<Box<dyn TrafficRouter>>,
+}
+
+impl Routers {
+    /// These routers, applied in this order.
+    pub fn new(routers: Vec<Box<dyn TrafficRouter>>) -> Self {
+        Self { routers }
+    }
+
+    /// Whether there is no router at all (a canary split by replica ratio
+    /// with no Service to point): the traffic asked for is in effect once
+    /// the replicas are.
+    pub fn is_empty(&self) -> bool {
+        self.routers.is_empty()
+    }
+
+    /// The routers' names, in order.
+    pub fn names(&self) -> Vec<&'static str> {
+        self.routers.iter().map(|r| r.name()).collect()
+    }
+
+    /// Applies `traffic` with every router in turn; stops at the first error.
+    ///
+    /// # Errors
+    /// The first router that failed, named.
+    pub async fn apply(&self, traffic: &Traffic) -> Result<(), RouterError> {
+        for r in &self.routers {
+            r.apply(traffic).await?;
+        }
+        Ok(())
+    }
+
+    /// The traffic every router agrees is in effect; `None` when there is no
+    /// router, when one holds nothing yet, or when they disagree (a change
+    /// half made).
+    ///
+    /// # Errors
+    /// A router could not read its objects.
+    pub async fn read_back(&self) -> Result<Option<Traffic>, RouterError> {
+        let mut agreed: Option<Traffic> = None;
+        for r in &self.routers {
+            let Some(t) = r.read_back().await? else {
+                return Ok(None);
+            };
+            match &agreed {
+                Some(a) if *a != t => return Ok(None),
+                _ => agreed = Some(t),
+            }
+        }
+        Ok(agreed)
+    }
+
+    /// Restores every router's objects, in reverse order.
+    ///
+    /// # Errors
+    /// The first router that failed.
+    pub async fn restore(&self) -> Result<(), RouterError> {
+        for r in self.routers.iter().rev() {
+            r.restore().await?;
+        }
+        Ok(())
+    }
+}
