@@ -23,6 +23,9 @@ pub const RUN_ANNOTATION: &str = "serin.dev/run";
 /// The annotation on an object a router changed, holding what serin found
 /// there before (JSON), so that finalization can put it back.
 pub const ORIGINAL_ANNOTATION: &str = "serin.dev/original";
+/// The annotation on an object a router wrote, holding the traffic (JSON)
+/// it was made to carry, for the router's read-back.
+pub const TRAFFIC_ANNOTATION: &str = "serin.dev/traffic";
 /// The finalizer that holds a Rollout being deleted until all traffic is
 /// back on stable and the routing objects are as they were.
 pub const FINALIZER: &str = "serin.dev/traffic";

@@ -4,3 +4,7 @@
 //! **executes** the actions against the API (ReplicaSets, routers,
 //! AnalysisRuns, Events) → writes the status through the status
 //! subresource. It decides nothing itself; the engine does.
+
+pub mod install;
+pub mod leader;
+pub mod ops;
