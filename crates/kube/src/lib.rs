@@ -5,6 +5,22 @@
 //! AnalysisRuns, Events) → writes the status through the status
 //! subresource. It decides nothing itself; the engine does.
 
+pub mod clock;
+pub mod context;
+pub mod controller;
+mod error;
+pub mod execute;
+pub mod hash;
 pub mod install;
 pub mod leader;
+pub mod observe;
 pub mod ops;
+mod patch;
+pub mod reconcile;
+pub mod runs;
+pub mod workload;
+
+pub use clock::{Clock, ManualClock, SystemClock};
+pub use context::{Config, Report};
+pub use controller::{Parts, run};
+pub use error::ControllerError;

@@ -1,0 +1,231 @@
+//! **Execute**: carry out the engine's actions for one rollout, in order,
+//! against the API — `SetTraffic` through the routers, `Scale` on the
+//! revision's ReplicaSet (made from the template when it is the revision
+//! asked for), analysis and webhooks through the rollout's analysis
+//! manager, `SetDesiredRevision` by writing the older template back into
+//! the Rollout (or its workloadRef Deployment), `Event` as a Kubernetes
+//! Event. Every write states a desired value, so doing it twice is harmless.
+
+use std::sync::Arc;
+
+use k8s_openapi::api::apps::v1::{Deployment, ReplicaSet};
+use kube::api::{Patch, PatchParams, PostParams};
+use kube::runtime::events::{Event, EventType};
+use kube::{Api, Resource, ResourceExt};
+use serde_json::json;
+use serin_api::Rollout;
+use serin_engine::measure::ArgSource;
+use serin_engine::{Action, EventReason};
+use serin_traffic::Routers;
+
+use crate::context::{Manager, Shared};
+use crate::error::ControllerError;
+use crate::observe::Wanted;
+use crate::{patch, workload};
+
+/// One rollout's execution of a plan.
+pub struct Exec<'a> {
+    /// Shared state.
+    pub shared: &'a Shared,
+    /// The rollout as read at the start of the pass.
+    pub rollout: &'a Rollout,
+    /// Its ReplicaSets.
+    pub sets: &'a [Arc<ReplicaSet>],
+    /// What the spec asks to run.
+    pub wanted: &'a Wanted,
+    /// Its routers.
+    pub routers: &'a Routers,
+    /// Its analysis manager.
+    pub manager: &'a Manager,
+    /// The values analysis arguments and webhooks read.
+    pub args: ArgSource,
+    /// Revision numbers, from the status being written.
+    pub numbers: &'a [serin_api::status::RevisionRecord],
+    /// The rollout's resourceVersion after this pass's own writes to it.
+    pub resource_version: Option<String>,
+}
+
+impl Exec<'_> {
+    fn ns(&self) -> String {
+        self.rollout
+            .namespace()
+            .unwrap_or_else(|| "default".to_owned())
+    }
+
+    /// Carries out `actions` in order; stops at the first that fails.
+    pub async fn run(&mut self, actions: &[Action]) -> Result<(), ControllerError> {
+        for action in actions {
+            match action {
+                Action::SetTraffic { traffic } => self.routers.apply(traffic).await?,
+                Action::Scale { revision, replicas } => self.scale(revision, *replicas).await?,
+                Action::StartAnalysis { .. }
+                | Action::StopAnalysis { .. }
+                | Action::CallWebhook { .. } => {
+                    self.manager
+                        .execute(std::slice::from_ref(action), &self.args);
+                }
+                Action::SetDesiredRevision { revision } => self.undo_to(revision).await?,
+                Action::Event { reason, message } => self.event(*reason, message).await,
+            }
+        }
+        Ok(())
+    }
+
+    async fn scale(&self, revision: &str, replicas: u32) -> Result<(), ControllerError> {
+        let api: Api<ReplicaSet> = Api::namespaced(self.shared.client.clone(), &self.ns());
+        let want = i32::try_from(replicas).unwrap_or(i32::MAX);
+        if let Some(rs) = self
+            .sets
+            .iter()
+            .find(|rs| workload::revision_of(rs) == Some(revision))
+        {
+            return self.resize(&api, rs, want).await;
+        }
+        if replicas == 0 {
+            return Ok(());
+        }
+        if revision != self.wanted.revision {
+            tracing::warn!(
+                rollout = %self.rollout.name_any(),
+                %revision,
+                "no ReplicaSet of this revision and its template is not known; not scaled"
+            );
+            return Ok(());
+        }
+        let owner = self
+            .rollout
+            .controller_owner_ref(&())
+            .ok_or_else(|| ControllerError::Spec("the rollout has no uid yet".to_owned()))?;
+        let number = self
+            .numbers
+            .iter()
+            .find(|r| r.revision == revision)
+            .map_or(0, |r| r.number);
+        let rs = workload::build(
+            self.rollout,
+            owner,
+            &self.wanted.template,
+            revision,
+            number,
+            replicas,
+        );
+        match api.create(&PostParams::default(), &rs).await {
+            Ok(_) => Ok(()),
+            // The cache had not seen it yet: make sure of its size.
+            Err(kube::Error::Api(s)) if s.code == 409 => {
+                let merge = json!({"spec": {"replicas": want}});
+                api.patch(
+                    &rs.name_any(),
+                    &PatchParams::default(),
+                    &Patch::Merge(&merge),
+                )
+                .await?;
+                Ok(())
+            }
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    async fn resize(
+        &self,
+        api: &Api<ReplicaSet>,
+        rs: &ReplicaSet,
+        want: i32,
+    ) -> Result<(), ControllerError> {
+        let mut merge = serde_json::Map::new();
+        if rs.spec.as_ref().and_then(|s| s.replicas) != Some(want) {
+            merge.insert("spec".into(), json!({"replicas": want}));
+        }
+        let owned = rs
+            .owner_references()
+            .iter()
+            .any(|o| o.controller == Some(true));
+        if !owned && let Some(owner) = self.rollout.controller_owner_ref(&()) {
+            merge.insert("metadata".into(), json!({"ownerReferences": [owner]}));
+        }
+        if merge.is_empty() {
+            return Ok(());
+        }
+        api.patch(
+            &rs.name_any(),
+            &PatchParams::default(),
+            &Patch::Merge(&serde_json::Value::Object(merge)),
+        )
+        .await?;
+        Ok(())
+    }
+
+    async fn undo_to(&mut self, revision: &str) -> Result<(), ControllerError> {
+        let Some(template) = self
+            .sets
+            .iter()
+            .find(|rs| workload::revision_of(rs) == Some(revision))
+            .and_then(|rs| workload::user_template(rs))
+        else {
+            self.event(
+                EventReason::CommandIgnored,
+                &format!("undo: no ReplicaSet of revision {revision} is left to return to"),
+            )
+            .await;
+            return Ok(());
+        };
+        let ops = patch::json(json!([
+            {"op": "replace", "path": "/spec/template", "value": template}
+        ]))
+        .map_err(|e| ControllerError::Spec(format!("undo: {e}")))?;
+        if let Some(d) = &self.wanted.deployment {
+            let api: Api<Deployment> = Api::namespaced(self.shared.client.clone(), &self.ns());
+            api.patch(
+                &d.name_any(),
+                &PatchParams::default(),
+                &Patch::<()>::Json(ops),
+            )
+            .await?;
+        } else {
+            let api: Api<Rollout> = Api::namespaced(self.shared.client.clone(), &self.ns());
+            let after = api
+                .patch(
+                    &self.rollout.name_any(),
+                    &PatchParams::default(),
+                    &Patch::<()>::Json(ops),
+                )
+                .await?;
+            self.resource_version = after.resource_version();
+        }
+        Ok(())
+    }
+
+    async fn event(&self, reason: EventReason, message: &str) {
+        publish(self.shared, self.rollout, reason, message).await;
+    }
+}
+
+/// Publishes an Event about `rollout` (a failure is logged, never fatal).
+pub async fn publish(shared: &Shared, rollout: &Rollout, reason: EventReason, message: &str) {
+    let warning = matches!(
+        reason,
+        EventReason::RolloutAborted
+            | EventReason::AnalysisFailed
+            | EventReason::WebhookFailed
+            | EventReason::ProgressDeadlineExceeded
+            | EventReason::CommandIgnored
+    );
+    let event = Event {
+        type_: if warning {
+            EventType::Warning
+        } else {
+            EventType::Normal
+        },
+        reason: format!("{reason:?}"),
+        note: Some(message.chars().take(1024).collect()),
+        action: "Reconcile".to_owned(),
+        secondary: None,
+    };
+    if let Err(e) = shared
+        .recorder
+        .publish(&event, &rollout.object_ref(&()))
+        .await
+    {
+        tracing::warn!(rollout = %rollout.name_any(), error = %e, "publishing an event");
+    }
+}

@@ -1,0 +1,361 @@
+//! One pass for one rollout: observe → `serin_engine::plan` → execute →
+//! write the status (replacing it, guarded by the resourceVersion read at
+//! the start, so a pass planned from an old status never lands) → prune
+//! the commands handled → keep `revisionHistoryLimit`. On deletion
+//! ([`cleanup`]): all traffic to stable, the other versions scaled to zero,
+//! the routing objects restored, and only then the finalizer removed.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use k8s_openapi::api::apps::v1::{Deployment, ReplicaSet};
+use kube::api::{DeleteParams, Patch, PatchParams, PostParams};
+use kube::runtime::controller::Action as Requeue;
+use kube::{Api, ResourceExt};
+use serde_json::json;
+use serin_api::k8s::COMMANDS_ANNOTATION;
+use serin_api::rollout::WorkloadScaleDown;
+use serin_api::status::{Condition, RolloutPhase, Traffic};
+use serin_api::{Rollout, RolloutStatus};
+use serin_engine::measure::ArgSource;
+use serin_engine::{EventReason, Observed};
+use serin_traffic::{Routers, Target};
+
+use crate::context::Shared;
+use crate::error::ControllerError;
+use crate::execute::{Exec, publish};
+use crate::{observe, patch, workload};
+
+fn ns_of(rollout: &Rollout) -> String {
+    rollout.namespace().unwrap_or_else(|| "default".to_owned())
+}
+
+/// The routers of `rollout`.
+pub fn routers(shared: &Shared, rollout: &Rollout) -> Routers {
+    let target = Target {
+        client: shared.client.clone(),
+        namespace: ns_of(rollout),
+        rollout: rollout.name_any(),
+    };
+    serin_traffic::for_rollout(target, &rollout.spec)
+}
+
+/// Brings one rollout a step closer to what its spec asks.
+pub async fn apply(cached: Arc<Rollout>, shared: &Shared) -> Result<Requeue, ControllerError> {
+    let ns = ns_of(&cached);
+    let api: Api<Rollout> = Api::namespaced(shared.client.clone(), &ns);
+    let Some(rollout) = api.get_opt(&cached.name_any()).await? else {
+        return Ok(Requeue::await_change());
+    };
+    let old = rollout.status.clone().unwrap_or_default();
+    let errors =
+        serin_api::validate::validate_rollout(0, &rollout, &serin_api::validate::Context::empty());
+    if !errors.is_empty() {
+        let text = errors
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join("; ");
+        return invalid(
+            shared,
+            &api,
+            &rollout,
+            &old,
+            &format!("invalid spec: {text}"),
+        )
+        .await;
+    }
+    let wanted = match observe::wanted(shared, &rollout).await {
+        Ok(w) => w,
+        Err(ControllerError::Spec(text)) => {
+            return invalid(shared, &api, &rollout, &old, &text).await;
+        }
+        Err(e) => return Err(e),
+    };
+    let sets = observe::replica_sets(shared, &rollout);
+    let versions = observe::versions(shared, &rollout, &sets).await?;
+    let manager = shared.manager(&rollout).await?;
+    let routers = routers(shared, &rollout);
+    let traffic = if routers.is_empty() {
+        old.traffic.stable.is_some().then(|| old.traffic.clone())
+    } else {
+        routers.read_back().await?
+    };
+    let (commands, broken) = observe::commands(&rollout);
+    if let Some(why) = broken {
+        tracing::warn!(rollout = %rollout.name_any(), %why, "ignoring the command queue");
+    }
+    let observed = Observed {
+        status: old.clone(),
+        desired_revision: wanted.revision.clone(),
+        versions,
+        traffic,
+        analysis_runs: manager.run_states(),
+        commands: commands.clone(),
+    };
+    let plan = serin_engine::plan(&rollout.spec, &observed, shared.clock.now());
+    let mut exec = Exec {
+        shared,
+        rollout: &rollout,
+        sets: &sets,
+        wanted: &wanted,
+        routers: &routers,
+        manager: &manager,
+        args: ArgSource {
+            name: rollout.name_any(),
+            namespace: ns.clone(),
+            labels: rollout.labels().clone(),
+            stable_revision: plan.status.stable_revision.clone(),
+            latest_revision: wanted.revision.clone(),
+        },
+        numbers: &plan.status.revisions,
+        resource_version: rollout.resource_version(),
+    };
+    exec.run(&plan.actions).await?;
+    let resource_version = exec.resource_version.clone();
+
+    let mut status = plan.status.clone();
+    status.observed_generation = rollout.metadata.generation;
+    status.selector = Some(workload::selector_text(&workload::rollout_selector(
+        &rollout,
+        &wanted.template,
+    )));
+    let written = write_status(&api, &rollout, resource_version, &old, &status).await?;
+    prune_commands(&api, &written, &commands, status.last_command_id).await;
+    scale_down_workload(shared, &rollout, &wanted, &status).await?;
+    keep_history(shared, &rollout, &sets, &status).await?;
+    if let Some(r) = &shared.report {
+        r.rollout(
+            &ns,
+            &rollout.name_any(),
+            status.phase,
+            status.traffic.canary_weight,
+        );
+    }
+
+    let mut after = shared.config.resync;
+    if let Some(ms) = plan.requeue_after_ms {
+        after = after.min(Duration::from_millis(ms));
+    }
+    let busy = observed.versions.values().any(|v| v.ready < v.replicas)
+        || observed
+            .analysis_runs
+            .values()
+            .any(|r| !r.phase.is_terminal());
+    if busy {
+        after = after.min(shared.config.busy_poll);
+    }
+    Ok(Requeue::requeue(after))
+}
+
+/// Replaces the status when it changed; returns the rollout as it now is.
+async fn write_status(
+    api: &Api<Rollout>,
+    rollout: &Rollout,
+    resource_version: Option<String>,
+    old: &RolloutStatus,
+    status: &RolloutStatus,
+) -> Result<Rollout, ControllerError> {
+    let mut next = rollout.clone();
+    next.metadata.resource_version = resource_version;
+    if old == status {
+        return Ok(next);
+    }
+    next.status = Some(status.clone());
+    Ok(api
+        .replace_status(&rollout.name_any(), &PostParams::default(), &next)
+        .await?)
+}
+
+/// Takes the handled commands out of the queue, unless someone added one
+/// since it was read (then the next pass does it).
+async fn prune_commands(
+    api: &Api<Rollout>,
+    rollout: &Rollout,
+    queued: &[serin_api::CommandRequest],
+    handled: i64,
+) {
+    if !queued.iter().any(|c| c.id <= handled) {
+        return;
+    }
+    let Some(current) = rollout.annotations().get(COMMANDS_ANNOTATION) else {
+        return;
+    };
+    let path = format!(
+        "/metadata/annotations/{}",
+        COMMANDS_ANNOTATION.replace('/', "~1")
+    );
+    let pending = serin_api::k8s::pending_commands(queued, handled);
+    let last = if pending.is_empty() {
+        json!({"op": "remove", "path": path})
+    } else {
+        let text = serde_json::to_string(&pending).unwrap_or_default();
+        json!({"op": "replace", "path": path, "value": text})
+    };
+    let ops = json!([{"op": "test", "path": path, "value": current}, last]);
+    let Ok(ops) = patch::json(ops) else {
+        return;
+    };
+    if let Err(e) = api
+        .patch(
+            &rollout.name_any(),
+            &PatchParams::default(),
+            &Patch::<()>::Json(ops),
+        )
+        .await
+    {
+        tracing::debug!(rollout = %rollout.name_any(), error = %e, "pruning commands: retried next pass");
+    }
+}
+
+/// Writes why the spec cannot be run, and does nothing else.
+async fn invalid(
+    shared: &Shared,
+    api: &Api<Rollout>,
+    rollout: &Rollout,
+    old: &RolloutStatus,
+    message: &str,
+) -> Result<Requeue, ControllerError> {
+    let mut status = old.clone();
+    status.phase = Some(RolloutPhase::Degraded);
+    status.message = Some(message.to_owned());
+    status.observed_generation = rollout.metadata.generation;
+    status.conditions.retain(|c| c.type_ != "InvalidSpec");
+    status.conditions.push(Condition {
+        type_: "InvalidSpec".to_owned(),
+        status: "True".to_owned(),
+        reason: "InvalidSpec".to_owned(),
+        message: message.to_owned(),
+        last_transition_time: old
+            .conditions
+            .iter()
+            .find(|c| c.type_ == "InvalidSpec" && c.message == message)
+            .map_or_else(|| shared.clock.now(), |c| c.last_transition_time),
+    });
+    if status != *old {
+        publish(shared, rollout, EventReason::CommandIgnored, message).await;
+        write_status(api, rollout, rollout.resource_version(), old, &status).await?;
+    }
+    Ok(Requeue::await_change())
+}
+
+/// A `workloadRef` Deployment is scaled down as its `scaleDown` says:
+/// `onsuccess` once the rollout is healthy on the revision it runs,
+/// `progressively` as the rollout's pods become available, `never` (the
+/// default) not at all.
+async fn scale_down_workload(
+    shared: &Shared,
+    rollout: &Rollout,
+    wanted: &observe::Wanted,
+    status: &RolloutStatus,
+) -> Result<(), ControllerError> {
+    let (Some(d), Some(wr)) = (&wanted.deployment, &rollout.spec.workload_ref) else {
+        return Ok(());
+    };
+    let replicas = d.spec.as_ref().and_then(|s| s.replicas).unwrap_or(1);
+    let want = match wr.scale_down.unwrap_or(WorkloadScaleDown::Never) {
+        WorkloadScaleDown::Never => return Ok(()),
+        WorkloadScaleDown::Onsuccess => {
+            let healthy = status.phase == Some(RolloutPhase::Healthy)
+                && status.stable_revision.as_deref() == Some(wanted.revision.as_str());
+            if healthy { 0 } else { replicas }
+        }
+        WorkloadScaleDown::Progressively => {
+            (rollout.spec.replicas.unwrap_or(1) - status.available_replicas).clamp(0, replicas)
+        }
+    };
+    if want == replicas {
+        return Ok(());
+    }
+    let api: Api<Deployment> = Api::namespaced(shared.client.clone(), &ns_of(rollout));
+    let merge = json!({"spec": {"replicas": want}});
+    api.patch(
+        &d.name_any(),
+        &PatchParams::default(),
+        &Patch::Merge(&merge),
+    )
+    .await?;
+    Ok(())
+}
+
+/// Deletes the oldest ReplicaSets at zero replicas beyond
+/// `revisionHistoryLimit`, never one the status still refers to.
+async fn keep_history(
+    shared: &Shared,
+    rollout: &Rollout,
+    sets: &[Arc<ReplicaSet>],
+    status: &RolloutStatus,
+) -> Result<(), ControllerError> {
+    let in_use = |rev: &str| {
+        status.stable_revision.as_deref() == Some(rev)
+            || status.current_revision.as_deref() == Some(rev)
+            || status.traffic.references(rev)
+            || status.scale_downs.iter().any(|s| s.revision == rev)
+    };
+    let mut idle: Vec<&Arc<ReplicaSet>> = sets
+        .iter()
+        .filter(|rs| workload::version_state(rs).replicas == 0)
+        .filter(|rs| rs.status.as_ref().is_none_or(|s| s.replicas == 0))
+        .filter(|rs| workload::revision_of(rs).is_some_and(|r| !in_use(r)))
+        .collect();
+    let limit = rollout.spec.revision_history_limit();
+    if idle.len() <= limit {
+        return Ok(());
+    }
+    idle.sort_by_key(|rs| workload::number_of(rs));
+    let api: Api<ReplicaSet> = Api::namespaced(shared.client.clone(), &ns_of(rollout));
+    for rs in &idle[..idle.len() - limit] {
+        match api
+            .delete(&rs.name_any(), &DeleteParams::background())
+            .await
+        {
+            Ok(_) => {}
+            Err(kube::Error::Api(s)) if s.code == 404 => {}
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Ok(())
+}
+
+/// A rollout being deleted: all traffic to stable first, then every other
+/// version to zero replicas, then the routing objects as they were before
+/// serin, then the analysis stopped. The finalizer goes after this returns.
+pub async fn cleanup(rollout: Arc<Rollout>, shared: &Shared) -> Result<Requeue, ControllerError> {
+    let status = rollout.status.clone().unwrap_or_default();
+    let routers = routers(shared, &rollout);
+    if let Some(stable) = status.stable_revision.clone() {
+        let home = Traffic {
+            stable: Some(stable.clone()),
+            ..Traffic::default()
+        };
+        if !routers.is_empty() {
+            routers.apply(&home).await?;
+            if routers.read_back().await?.as_ref() != Some(&home) {
+                return Err(ControllerError::Finalizer(
+                    "waiting for the routers to show all traffic on stable".to_owned(),
+                ));
+            }
+        }
+        let api: Api<ReplicaSet> = Api::namespaced(shared.client.clone(), &ns_of(&rollout));
+        for rs in observe::replica_sets(shared, &rollout) {
+            if workload::revision_of(&rs) == Some(stable.as_str())
+                || workload::version_state(&rs).replicas == 0
+            {
+                continue;
+            }
+            let merge = json!({"spec": {"replicas": 0}});
+            api.patch(
+                &rs.name_any(),
+                &PatchParams::default(),
+                &Patch::Merge(&merge),
+            )
+            .await?;
+        }
+    }
+    routers.restore().await?;
+    shared.forget(&rollout);
+    if let Some(r) = &shared.report {
+        r.forget(&ns_of(&rollout), &rollout.name_any());
+    }
+    Ok(Requeue::await_change())
+}
