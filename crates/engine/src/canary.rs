@@ -17,11 +17,26 @@ use crate::context::{Cx, Desired, Draft, PauseReasonKey, RunSpec, Wait, WantedRu
 use crate::output::EventReason;
 use crate::steady::{self, Preview};
 use crate::strategy::{self, Split};
+use crate::surge::{self, Pair};
 use crate::webhooks;
 use serin_api::webhook::WebhookType;
 
-/// Plans a canary rollout.
+/// Plans a canary rollout. On a replica split, the stable alone (no release,
+/// or an aborted one) grows back as fast as the surge allows.
 pub(crate) fn plan(cx: &Cx<'_>, d: &mut Draft, c: &CanaryStrategy) -> Desired {
+    let mut desired = release(cx, d, c);
+    let stable_only = !d.releasing() || d.aborted();
+    if stable_only && strategy::split(cx.spec, c) == Split::Replicas {
+        let stable = d.stable();
+        if let Some(want) = desired.replicas.get_mut(&stable) {
+            *want = surge::restore(cx, c, &stable, *want);
+        }
+    }
+    desired
+}
+
+/// The world a canary rollout wants, before the surge is applied to the stable alone.
+fn release(cx: &Cx<'_>, d: &mut Draft, c: &CanaryStrategy) -> Desired {
     if !d.releasing() {
         return steady::steady(cx, d, Preview::None);
     }
@@ -54,7 +69,10 @@ pub(crate) fn plan(cx: &Cx<'_>, d: &mut Draft, c: &CanaryStrategy) -> Desired {
         };
         match gate {
             Gate::Pass => {}
-            Gate::Hold => return without_traffic(at_step(cx, d, c, &steps, split, 0), runs),
+            Gate::Hold => {
+                let at = at_step(cx, d, c, split, without_traffic(targets(&steps, 0)));
+                return Desired { runs, ..at.desired };
+            }
             Gate::Abort(why) => {
                 d.abort(cx.now, c.abort_scale_down_delay_ms(), why);
                 return steady::aborted(cx, d, Preview::None);
@@ -114,18 +132,15 @@ pub(crate) fn plan(cx: &Cx<'_>, d: &mut Draft, c: &CanaryStrategy) -> Desired {
     if i >= n && !paused && !d.st.promote_full && has_hooks(cx, WebhookType::ConfirmPromotion) {
         let gate = webhooks::gate(cx, d, WebhookType::ConfirmPromotion, None, &mut runs);
         if gate != Gate::Pass {
-            let last = at_step(cx, d, c, &steps, split, (n - 1).max(0));
-            return if n == 0 {
-                without_traffic(last, runs)
-            } else {
-                Desired {
-                    runs,
-                    ..last.desired
-                }
-            };
+            let mut last = targets(&steps, (n - 1).max(0));
+            if n == 0 {
+                last = without_traffic(last);
+            }
+            let at = at_step(cx, d, c, split, last);
+            return Desired { runs, ..at.desired };
         }
     }
-    let at = at_step(cx, d, c, &steps, split, i);
+    let at = at_step(cx, d, c, split, targets(&steps, i));
     if i >= n && !paused {
         if at.settled(cx) {
             return promote(cx, d);
@@ -140,17 +155,16 @@ fn has_hooks(cx: &Cx<'_>, type_: WebhookType) -> bool {
     cx.spec.webhooks.iter().any(|h| h.type_ == type_)
 }
 
-/// The world of a step with no traffic (and no routes) to the canary yet.
-fn without_traffic(at: AtStep, runs: Vec<WantedRun>) -> Desired {
-    let mut desired = at.desired;
-    desired.traffic.canary_weight = 0;
-    desired.traffic.header_routes.clear();
-    desired.traffic.mirror_routes.clear();
-    if let Some(canary) = desired.traffic.canary.clone() {
-        let want = desired.replicas.entry(canary).or_insert(0);
-        *want = (*want).max(1);
+/// What a step asks for with no traffic (and no routes) to the canary yet,
+/// and at least one canary replica.
+fn without_traffic(t: Targets) -> Targets {
+    Targets {
+        weight: 0,
+        header_routes: Vec::new(),
+        mirror_routes: Vec::new(),
+        min_canary: 1,
+        ..t
     }
-    Desired { runs, ..desired }
 }
 
 /// The canary becomes stable; the old stable is scaled down after the delay.
@@ -235,7 +249,7 @@ fn step_gate(
             gate
         }
         _ => {
-            let at = at_step(cx, d, c, steps, split, i);
+            let at = at_step(cx, d, c, split, targets(steps, i));
             if at.settled(cx) {
                 return Gate::Pass;
             }
@@ -255,6 +269,8 @@ struct Targets {
     scale: Option<Scale>,
     header_routes: Vec<HeaderRoute>,
     mirror_routes: Vec<MirrorRoute>,
+    /// Canary replicas asked for whatever the rest says.
+    min_canary: u32,
 }
 
 #[derive(Clone, Copy)]
@@ -309,11 +325,16 @@ fn targets(steps: &[CanaryStep], i: i32) -> Targets {
     t
 }
 
-/// The world at step `i`, and whether it is held back.
+/// The world a step asks for, and whether it is held back.
 struct AtStep {
     desired: Desired,
     target_weight: i32,
+    /// Canary replicas the step needs ready.
     canary_want: u32,
+    /// Stable replicas the step ends with.
+    stable_want: u32,
+    /// Held back by `maxSurge` or `maxUnavailable` (a replica split).
+    limited: bool,
     held: bool,
 }
 
@@ -328,12 +349,21 @@ impl AtStep {
 
     fn describe(&self, cx: &Cx<'_>, what: &str) -> String {
         let canary = self.desired.traffic.canary.as_deref().unwrap_or_default();
+        let stable = self.desired.traffic.stable.as_deref().unwrap_or_default();
         let ready = cx.ready(canary);
         if ready < self.canary_want {
             format!(
                 "{what}: canary {canary} {ready}/{} replicas ready",
                 self.canary_want
             )
+        } else if self.limited && cx.ready(stable) < self.stable_want {
+            format!(
+                "{what}: stable {stable} {}/{} replicas ready",
+                cx.ready(stable),
+                self.stable_want
+            )
+        } else if self.limited {
+            format!("{what}: replicas to move within maxSurge and maxUnavailable")
         } else if cx.traffic().map(|t| t.canary_weight) != Some(self.desired.traffic.canary_weight)
         {
             format!(
@@ -346,17 +376,9 @@ impl AtStep {
     }
 }
 
-fn at_step(
-    cx: &Cx<'_>,
-    d: &Draft,
-    c: &CanaryStrategy,
-    steps: &[CanaryStep],
-    split: Split,
-    i: i32,
-) -> AtStep {
+fn at_step(cx: &Cx<'_>, d: &Draft, c: &CanaryStrategy, split: Split, t: Targets) -> AtStep {
     let r = cx.replicas();
     let (stable, canary) = (d.stable(), d.current());
-    let t = targets(steps, i);
     let ready = cx.ready(&canary);
     let in_effect = cx
         .traffic()
@@ -373,7 +395,7 @@ fn at_step(
         canary_want = canary_want.max(1);
     }
     // Keep the replicas that the weight still in effect needs.
-    canary_want = canary_want.max(percent_of(r, in_effect));
+    canary_want = canary_want.max(t.min_canary).max(percent_of(r, in_effect));
 
     let mut weight = if t.weight <= in_effect || ready >= canary_want.max(1) {
         t.weight
@@ -388,13 +410,25 @@ fn at_step(
     } else {
         (Vec::new(), Vec::new())
     };
-    let held = weight != t.weight || (routes_wanted && ready == 0);
 
-    let stable_want = match split {
-        Split::Router if c.dynamic_stable_scale => percent_of(r, 100 - weight.min(in_effect)),
-        Split::Router => r,
-        Split::Replicas => r.saturating_sub(ready.min(canary_want)),
+    let target = Pair {
+        stable: match split {
+            Split::Router if c.dynamic_stable_scale => percent_of(r, 100 - weight.min(in_effect)),
+            Split::Router => r,
+            Split::Replicas => r.saturating_sub(canary_want),
+        },
+        canary: canary_want,
     };
+    let asked = match split {
+        Split::Router if c.dynamic_stable_scale => Pair {
+            stable: surge::dynamic_stable(cx, c, &stable, &canary, target.stable),
+            ..target
+        },
+        Split::Router => target,
+        Split::Replicas => surge::toward(cx, c, &stable, &canary, target),
+    };
+    let limited = split == Split::Replicas && asked != target;
+    let held = weight != t.weight || (routes_wanted && ready == 0) || limited;
     let traffic = Traffic {
         stable: Some(stable.clone()),
         canary: Some(canary.clone()),
@@ -405,12 +439,14 @@ fn at_step(
     };
     AtStep {
         desired: Desired {
-            replicas: BTreeMap::from([(stable, stable_want), (canary, canary_want)]),
+            replicas: BTreeMap::from([(stable, asked.stable), (canary, asked.canary)]),
             traffic,
             runs: Vec::new(),
         },
         target_weight: t.weight,
         canary_want,
+        stable_want: target.stable,
+        limited,
         held,
     }
 }

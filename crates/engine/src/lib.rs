@@ -20,6 +20,7 @@ mod report;
 mod revisions;
 mod steady;
 mod strategy;
+mod surge;
 mod webhooks;
 
 pub use observed::{Observed, RunState, VersionState};
