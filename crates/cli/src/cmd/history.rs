@@ -1,12 +1,17 @@
 //! `serin history NAME`: versions asked for, commands given (and by whom),
 //! and the engine's events (steps, verdicts, aborts, promotions), oldest
-//! first.
+//! first, from the daemon. On Kubernetes the Rollout's status keeps the
+//! revisions (numbered, for `undo --to-revision`) and its annotation the
+//! commands not yet handled; the events are Kubernetes Events
+//! (`kubectl events --for rollout/NAME`).
 
 use std::process::ExitCode;
 
+use serin_api::k8s::{COMMANDS_ANNOTATION, parse_commands, pending_commands};
 use serin_local::store::HistoryEntry;
 
 use super::admin_client::{Conn, block_on};
+use super::kube_target::{self, KubeArgs, Platform};
 
 /// Arguments of `serin history`.
 #[derive(Debug, clap::Args)]
@@ -19,10 +24,16 @@ pub struct Args {
     /// Where the daemon is.
     #[command(flatten)]
     conn: Conn,
+    /// Or which Kubernetes cluster and namespace.
+    #[command(flatten)]
+    kube: KubeArgs,
 }
 
 /// Prints the history.
 pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
+    if args.kube.platform()? == Platform::Kubernetes {
+        return block_on(run_kube(args));
+    }
     let client = args.conn.client()?;
     block_on(async {
         let entries: Vec<HistoryEntry> = client
@@ -37,4 +48,59 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
         }
         Ok(ExitCode::SUCCESS)
     })
+}
+
+/// The revisions and the pending commands of a Rollout object.
+async fn run_kube(args: &Args) -> anyhow::Result<ExitCode> {
+    let target = kube_target::connect(&args.kube).await?;
+    let rollout = target.rollout(&args.name).await?;
+    let status = rollout.status.unwrap_or_default();
+    let queued = parse_commands(
+        rollout
+            .metadata
+            .annotations
+            .as_ref()
+            .and_then(|a| a.get(COMMANDS_ANNOTATION))
+            .map(String::as_str),
+    )
+    .map_err(anyhow::Error::msg)?;
+    let pending = pending_commands(&queued, status.last_command_id);
+    if args.json {
+        let doc = serde_json::json!({
+            "revisions": status.revisions,
+            "stableRevision": status.stable_revision,
+            "currentRevision": status.current_revision,
+            "lastCommandId": status.last_command_id,
+            "pendingCommands": pending,
+        });
+        println!("{}", serde_json::to_string_pretty(&doc)?);
+        return Ok(ExitCode::SUCCESS);
+    }
+    for r in &status.revisions {
+        let mut marks = Vec::new();
+        if status.stable_revision.as_deref() == Some(r.revision.as_str()) {
+            marks.push("stable");
+        }
+        if status.current_revision.as_deref() == Some(r.revision.as_str())
+            && status.stable_revision != status.current_revision
+        {
+            marks.push("released");
+        }
+        let marks = if marks.is_empty() {
+            String::new()
+        } else {
+            format!(" ({})", marks.join(", "))
+        };
+        println!("revision {} {}{marks}", r.number, r.revision);
+    }
+    for c in &pending {
+        let at = c.at.map(|t| format!(" at {t}")).unwrap_or_default();
+        println!(
+            "command #{} {} by {}{at}: pending",
+            c.id,
+            c.command.verb(),
+            c.by
+        );
+    }
+    Ok(ExitCode::SUCCESS)
 }

@@ -14,6 +14,7 @@ mod demo;
 mod demo_app;
 mod history;
 mod install;
+mod kube_target;
 mod lint;
 mod list;
 mod proxy;

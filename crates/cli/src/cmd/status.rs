@@ -1,16 +1,23 @@
-//! `serin status NAME [-w] [-o json]`: one rollout's read model from the
-//! daemon — steps with the current one marked, weight bars, per-arm
-//! request rate, error rate and p99, analysis verdicts, time left in a
-//! pause, the message. With `-w`, redrawn whenever it changes (the screen
-//! is cleared only on a terminal; a pipe gets each new state in turn).
+//! `serin status NAME [-w] [-o json]`: one rollout's read model — steps
+//! with the current one marked, weight bars, analysis verdicts, time left
+//! in a pause, the message; from the daemon with per-arm request rate,
+//! error rate and p99, or from the Rollout object on Kubernetes. With
+//! `-w`, redrawn whenever it changes (the screen is cleared only on a
+//! terminal; a pipe gets each new state in turn): the daemon is polled,
+//! the Rollout is watched (and the view recomputed each second, for the
+//! time left in a pause).
 
 use std::io::IsTerminal;
 use std::process::ExitCode;
 use std::time::Duration;
 
-use serin_view::RolloutView;
+use futures::StreamExt as _;
+use kube::runtime::{WatchStreamExt as _, watcher};
+use serin_api::{Rollout, Time};
+use serin_view::{Inputs, RolloutView};
 
 use super::admin_client::{Conn, block_on};
+use super::kube_target::{self, KubeArgs, Platform};
 
 /// Arguments of `serin status`.
 #[derive(Debug, clap::Args)]
@@ -26,6 +33,9 @@ pub struct Args {
     /// Where the daemon is.
     #[command(flatten)]
     conn: Conn,
+    /// Or which Kubernetes cluster and namespace.
+    #[command(flatten)]
+    kube: KubeArgs,
 }
 
 /// How the view is printed.
@@ -37,37 +47,119 @@ enum Format {
     Json,
 }
 
-fn show(view: &RolloutView, format: Format) -> anyhow::Result<String> {
-    Ok(match format {
-        Format::Text => serin_view::render(view),
-        Format::Json => format!("{}\n", serde_json::to_string(view)?),
-    })
+/// Prints each new state of the view, as `-w` and `-o` ask.
+struct Printer {
+    format: Format,
+    watch: bool,
+    terminal: bool,
+    last: String,
+}
+
+impl Printer {
+    fn new(args: &Args) -> Self {
+        Self {
+            format: args.output,
+            watch: args.watch,
+            terminal: std::io::stdout().is_terminal(),
+            last: String::new(),
+        }
+    }
+
+    /// Prints `view` unless it reads as the last one printed.
+    fn show(&mut self, view: &RolloutView) -> anyhow::Result<()> {
+        let text = match self.format {
+            Format::Text => serin_view::render(view),
+            Format::Json => format!("{}\n", serde_json::to_string(view)?),
+        };
+        if text == self.last {
+            return Ok(());
+        }
+        let text_watch = self.watch && self.format == Format::Text;
+        if text_watch && self.terminal {
+            print!("\x1b[H\x1b[2J");
+        }
+        print!("{text}");
+        if text_watch && !self.terminal {
+            println!();
+        }
+        self.last = text;
+        Ok(())
+    }
 }
 
 /// Prints the view (and keeps printing with `-w`).
 pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
+    match args.kube.platform()? {
+        Platform::Local => run_local(args),
+        Platform::Kubernetes => block_on(run_kube(args)),
+    }
+}
+
+/// The daemon's view, polled with `-w`.
+fn run_local(args: &Args) -> anyhow::Result<ExitCode> {
     let client = args.conn.client()?;
     let path = format!("/v1/rollouts/{}", args.name);
-    let terminal = std::io::stdout().is_terminal();
+    let mut printer = Printer::new(args);
     block_on(async {
-        let mut last = String::new();
         loop {
             let view: RolloutView = client.get(&path).await?;
-            let text = show(&view, args.output)?;
-            if text != last {
-                if args.watch && terminal && args.output == Format::Text {
-                    print!("\x1b[H\x1b[2J");
-                }
-                print!("{text}");
-                if args.watch && !terminal && args.output == Format::Text {
-                    println!();
-                }
-                last = text;
-            }
+            printer.show(&view)?;
             if !args.watch {
                 return Ok(ExitCode::SUCCESS);
             }
             tokio::time::sleep(Duration::from_millis(500)).await;
         }
+    })
+}
+
+/// The view of a Rollout object; with `-w`, of each new state the watch
+/// brings (and each second, for a pause's time left).
+async fn run_kube(args: &Args) -> anyhow::Result<ExitCode> {
+    let target = kube_target::connect(&args.kube).await?;
+    let mut latest = Some(target.rollout(&args.name).await?);
+    let mut printer = Printer::new(args);
+    let who = format!("rollout {}/{}", target.namespace, args.name);
+    if let Some(r) = &latest {
+        printer.show(&view_of(r, kube_target::now()))?;
+    }
+    if !args.watch {
+        return Ok(ExitCode::SUCCESS);
+    }
+    let changes = watcher::watch_object(target.rollouts(), &args.name).default_backoff();
+    let mut changes = std::pin::pin!(changes);
+    let mut tick = tokio::time::interval(Duration::from_secs(1));
+    loop {
+        tokio::select! {
+            change = changes.next() => match change {
+                Some(Ok(Some(rollout))) => latest = Some(rollout),
+                Some(Ok(None)) => {
+                    if latest.take().is_some() {
+                        println!("{who} deleted");
+                        printer.last.clear();
+                    }
+                }
+                Some(Err(e)) => eprintln!("serin: watching {who}: {e}"),
+                None => anyhow::bail!("the watch of {who} ended"),
+            },
+            _ = tick.tick() => {}
+        }
+        if let Some(r) = &latest {
+            printer.show(&view_of(r, kube_target::now()))?;
+        }
+    }
+}
+
+/// The read model of a Rollout object: no per-arm numbers (the proxy's
+/// feed exists on one host only); the revision asked for is the one the
+/// controller last saw (`status.currentRevision`).
+pub(super) fn view_of(rollout: &Rollout, now: Time) -> RolloutView {
+    let status = rollout.status.clone().unwrap_or_default();
+    serin_view::build(Inputs {
+        name: rollout.metadata.name.as_deref().unwrap_or_default(),
+        spec: &rollout.spec,
+        status: &status,
+        desired_revision: status.current_revision.as_deref().unwrap_or_default(),
+        arms: Vec::new(),
+        now,
     })
 }

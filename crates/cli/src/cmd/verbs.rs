@@ -1,13 +1,25 @@
 //! `serin promote|abort|retry|undo|pause|resume NAME`: one command to a
-//! rollout through the daemon. Each is queued with an increasing id and
-//! carried out once by the engine; the history records who gave it.
+//! rollout, through the daemon or through the Rollout object on
+//! Kubernetes. Each is queued with an increasing id and carried out once by
+//! the engine; the history records who gave it. On Kubernetes the command
+//! is appended to the Rollout's command-queue annotation with a JSON patch
+//! that first tests the `resourceVersion` it read, so two writers never
+//! lose each other's command (the loser reads again and retries).
 
 use std::process::ExitCode;
+use std::time::Duration;
 
-use serin_api::Command;
+use anyhow::{Context as _, bail};
+use kube::api::{Patch, PatchParams};
+use serin_api::k8s::{COMMANDS_ANNOTATION, next_command_id, parse_commands, pending_commands};
+use serin_api::{Command, CommandRequest, Rollout};
 use serin_local::admin::CommandBody;
 
 use super::admin_client::{Conn, block_on, me};
+use super::kube_target::{self, KubeArgs, Platform, Target};
+
+/// How many times a command is tried against a Rollout that keeps changing.
+const ATTEMPTS: u32 = 8;
 
 /// Arguments shared by the verbs without options.
 #[derive(Debug, clap::Args)]
@@ -17,6 +29,9 @@ pub struct Args {
     /// Where the daemon is.
     #[command(flatten)]
     conn: Conn,
+    /// Or which Kubernetes cluster and namespace.
+    #[command(flatten)]
+    kube: KubeArgs,
 }
 
 /// Arguments of `serin promote`.
@@ -63,6 +78,14 @@ pub fn undo(args: &UndoArgs) -> anyhow::Result<ExitCode> {
 
 /// Queues `command` for the rollout.
 pub fn send(args: &Args, command: Command) -> anyhow::Result<ExitCode> {
+    match args.kube.platform()? {
+        Platform::Local => send_local(args, command),
+        Platform::Kubernetes => send_kube(args, command),
+    }
+}
+
+/// Queues `command` through the daemon's admin API.
+fn send_local(args: &Args, command: Command) -> anyhow::Result<ExitCode> {
     let client = args.conn.client()?;
     let verb = command.verb();
     block_on(async {
@@ -80,4 +103,94 @@ pub fn send(args: &Args, command: Command) -> anyhow::Result<ExitCode> {
         println!("rollout {}: {verb} sent (command #{id})", args.name);
         Ok(ExitCode::SUCCESS)
     })
+}
+
+/// Queues `command` in the Rollout's command annotation.
+fn send_kube(args: &Args, command: Command) -> anyhow::Result<ExitCode> {
+    block_on(async {
+        let target = kube_target::connect(&args.kube).await?;
+        let verb = command.verb();
+        let id = enqueue(&target, &args.name, command).await?;
+        println!(
+            "rollout {}/{}: {verb} sent (command #{id})",
+            target.namespace, args.name
+        );
+        Ok(ExitCode::SUCCESS)
+    })
+}
+
+/// Appends `command` to the queue of rollout `name`; returns its id.
+/// Retries on a conflict (409) or a failed `resourceVersion` test (422),
+/// reading the Rollout again each time.
+async fn enqueue(target: &Target, name: &str, command: Command) -> anyhow::Result<i64> {
+    let api = target.rollouts();
+    let mut attempt = 0;
+    loop {
+        attempt += 1;
+        let rollout = target.rollout(name).await?;
+        let (patch, id) = queue_patch(&rollout, command.clone())?;
+        match api
+            .patch(name, &PatchParams::default(), &Patch::Json::<()>(patch))
+            .await
+        {
+            Ok(_) => return Ok(id),
+            Err(kube::Error::Api(e)) if e.code == 404 => return Err(target.not_found(name)),
+            Err(kube::Error::Api(e)) if (e.code == 409 || e.code == 422) && attempt < ATTEMPTS => {
+                tokio::time::sleep(Duration::from_millis(10 * u64::from(attempt))).await;
+            }
+            Err(e) => {
+                return Err(e).with_context(|| {
+                    format!(
+                        "queueing the command on rollout {}/{name} (attempt {attempt})",
+                        target.namespace
+                    )
+                });
+            }
+        }
+    }
+}
+
+/// The JSON patch that appends `command` to the rollout's queue (with the
+/// handled entries pruned) if the rollout is still at the version read,
+/// and the command's id.
+fn queue_patch(rollout: &Rollout, command: Command) -> anyhow::Result<(json_patch::Patch, i64)> {
+    let meta = &rollout.metadata;
+    let Some(version) = meta.resource_version.as_deref() else {
+        bail!("the rollout has no resourceVersion");
+    };
+    let annotations = meta.annotations.as_ref();
+    let queued = parse_commands(
+        annotations
+            .and_then(|a| a.get(COMMANDS_ANNOTATION))
+            .map(String::as_str),
+    )
+    .map_err(anyhow::Error::msg)?;
+    let handled = rollout.status.as_ref().map_or(0, |s| s.last_command_id);
+    let id = next_command_id(&queued, handled);
+    let mut queue = pending_commands(&queued, handled);
+    queue.push(CommandRequest {
+        id,
+        command,
+        by: me(),
+        at: Some(kube_target::now()),
+    });
+    let text = serde_json::to_string(&queue)?;
+    let write = if annotations.is_some() {
+        serde_json::json!({
+            "op": "add",
+            "path": format!("/metadata/annotations/{}", COMMANDS_ANNOTATION.replace('~', "~0").replace('/', "~1")),
+            "value": text,
+        })
+    } else {
+        serde_json::json!({
+            "op": "add",
+            "path": "/metadata/annotations",
+            "value": { COMMANDS_ANNOTATION: text },
+        })
+    };
+    let patch = serde_json::from_value(serde_json::json!([
+        { "op": "test", "path": "/metadata/resourceVersion", "value": version },
+        write,
+    ]))?;
+    Ok((patch, id))
 }
