@@ -44,6 +44,19 @@ pub fn apply(kind: PatchType, target: &Value, patch: &Value) -> Result<Value, Ap
         PatchType::Json => {
             let ops: json_patch::Patch = serde_json::from_value(patch.clone())
                 .map_err(|e| ApiError::BadRequest(format!("invalid JSON patch: {e}")))?;
+            // As the API server's JSON patch does: a `test` of `null`
+            // passes where the path holds nothing (kube-runtime's finalizer
+            // helper relies on it for an object without finalizers).
+            let ops: Vec<json_patch::PatchOperation> = ops
+                .0
+                .into_iter()
+                .filter(|op| match op {
+                    json_patch::PatchOperation::Test(t) => {
+                        !(t.value.is_null() && out.pointer(t.path.as_str()).is_none())
+                    }
+                    _ => true,
+                })
+                .collect();
             json_patch::patch(&mut out, &ops)
                 .map_err(|e| ApiError::Invalid(format!("the JSON patch failed: {e}")))?;
         }
@@ -66,6 +79,21 @@ mod tests {
         )
         .expect("patch");
         assert_eq!(out, json!({"a": [3], "b": {"d": 2}}));
+    }
+
+    #[test]
+    fn json_patch_test_of_null_passes_where_the_path_holds_nothing() {
+        let target = json!({"metadata": {"name": "a"}});
+        let out = apply(
+            PatchType::Json,
+            &target,
+            &json!([
+                {"op": "test", "path": "/metadata/finalizers", "value": null},
+                {"op": "add", "path": "/metadata/finalizers", "value": ["x"]}
+            ]),
+        )
+        .expect("patch");
+        assert_eq!(out, json!({"metadata": {"name": "a", "finalizers": ["x"]}}));
     }
 
     #[test]

@@ -1,0 +1,5 @@
+//! End-to-end scenarios of the Kubernetes controller against the fake API
+//! server, through the real kube client, written Given / When / Then.
+
+mod canary;
+mod support;
