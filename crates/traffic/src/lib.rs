@@ -11,6 +11,7 @@
 //! [`TrafficRouter::restore`] puts the object back.
 
 mod error;
+pub mod service;
 
 pub use error::RouterError;
 
@@ -88,17 +89,14 @@ impl Routers {
     /// # Errors
     /// A router could not read its objects.
     pub async fn read_back(&self) -> Result<Option<Traffic>, RouterError> {
-        let mut agreed: Option<Traffic> = None;
+        let mut each = Vec::with_capacity(self.routers.len());
         for r in &self.routers {
             let Some(t) = r.read_back().await? else {
                 return Ok(None);
             };
-            match &agreed {
-                Some(a) if *a != t => return Ok(None),
-                _ => agreed = Some(t),
-            }
+            each.push(Some(t));
         }
-        Ok(agreed)
+        Ok(agreed(each))
     }
 
     /// Restores every router's objects, in reverse order.
@@ -111,4 +109,30 @@ impl Routers {
         }
         Ok(())
     }
+}
+
+/// The routers `spec` needs, in the order they are applied: today the
+/// [`service::ServiceRouter`] when the spec names any Service
+/// (`activeService`, `previewService`, `stableService`, `canaryService`);
+/// none otherwise (a canary then splits by replica ratio).
+pub fn for_rollout(target: Target, spec: &serin_api::RolloutSpec) -> Routers {
+    let mut routers: Vec<Box<dyn TrafficRouter>> = Vec::new();
+    if let Some(router) = service::ServiceRouter::for_spec(target, spec) {
+        routers.push(Box::new(router));
+    }
+    Routers::new(routers)
+}
+
+/// The one traffic all of `each` report; `None` when there is none, when
+/// one reports nothing, or when two differ.
+pub(crate) fn agreed(each: impl IntoIterator<Item = Option<Traffic>>) -> Option<Traffic> {
+    let mut agreed: Option<Traffic> = None;
+    for t in each {
+        let t = t?;
+        match &agreed {
+            Some(a) if *a != t => return None,
+            _ => agreed = Some(t),
+        }
+    }
+    agreed
 }
