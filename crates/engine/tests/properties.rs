@@ -12,7 +12,7 @@ use serin_api::status::Traffic;
 use serin_api::{AnalysisPhase, Command, CommandRequest, RolloutSpec, RolloutStatus, Time};
 use serin_engine::{Action, EventReason, Observed, Plan, RunState, VersionState, plan};
 
-const SPECS: [&str; 5] = [
+const SPECS: [&str; 7] = [
     // canary on one host with every step kind and background analysis
     r#"{"replicas": 3, "webhooks": [{"name": "pre", "type": "pre-rollout", "url": "http://127.0.0.1:1/pre"},
         {"name": "each", "type": "rollout", "url": "http://127.0.0.1:1/each"},
@@ -25,9 +25,9 @@ const SPECS: [&str; 5] = [
                   {"pause": {"duration": "30s"}}, {"analysis": {"templates": [{"templateName": "a"}]}},
                   {"setCanaryScale": {"replicas": 2}}, {"setWeight": 60}, {"setMirrorRoute": {"name": "m", "percentage": 20}},
                   {"pause": {}}, {"setWeight": 90}]}}}"#,
-    // canary with dynamic stable scale and short deadline
+    // canary with dynamic stable scale, no replica unavailable, and short deadline
     r#"{"replicas": 4, "progressDeadlineSeconds": 60, "local": {"command": ["app"], "version": "v0"}, "strategy": {"canary": {
-        "dynamicStableScale": true, "steps": [{"setWeight": 25}, {"setWeight": 50}, {"pause": {"duration": 10}}, {"setWeight": 75}]}}}"#,
+        "dynamicStableScale": true, "maxUnavailable": 0, "maxSurge": 1, "steps": [{"setWeight": 25}, {"setWeight": 50}, {"pause": {"duration": 10}}, {"setWeight": 75}]}}}"#,
     // canary by replica ratio (Kubernetes without a router)
     r#"{"replicas": 5, "template": {"metadata": {"labels": {"app": "a"}}}, "selector": {"matchLabels": {"app": "a"}},
         "progressDeadlineAbort": false, "progressDeadlineSeconds": 120,
@@ -44,6 +44,14 @@ const SPECS: [&str; 5] = [
         "postPromotionAnalysis": {"templates": [{"templateName": "post"}]}}}}"#,
     // blue-green waiting for a person
     r#"{"replicas": 3, "local": {"command": ["app"], "version": "v0"}, "strategy": {"blueGreen": {"autoPromotionEnabled": false}}}"#,
+    // canary by replica ratio, one replica at a time and none unavailable
+    r#"{"replicas": 10, "template": {"metadata": {"labels": {"app": "a"}}}, "selector": {"matchLabels": {"app": "a"}},
+        "strategy": {"canary": {"maxSurge": 1, "maxUnavailable": 0,
+        "steps": [{"setWeight": 20}, {"pause": {"duration": 10}}, {"setWeight": 50}, {"pause": {}}, {"setWeight": 80}]}}}"#,
+    // canary by replica ratio, a percent surge and two replicas unavailable
+    r#"{"replicas": 7, "template": {"metadata": {"labels": {"app": "a"}}}, "selector": {"matchLabels": {"app": "a"}},
+        "strategy": {"canary": {"maxSurge": "20%", "maxUnavailable": 2,
+        "steps": [{"setWeight": 30}, {"pause": {"duration": 20}}, {"setWeight": 60}]}}}"#,
 ];
 
 #[derive(Clone, Debug)]
@@ -92,7 +100,7 @@ fn op() -> impl Strategy<Value = Op> {
         6 => Just(Op::Plan),
         2 => Just(Op::PlanLagging),
         2 => Just(Op::PlanPartly),
-        6 => (0usize..4, 0u32..6).prop_map(|(version, ready)| Op::Ready { version, ready }),
+        6 => (0usize..4, 0u32..11).prop_map(|(version, ready)| Op::Ready { version, ready }),
         1 => (0usize..4).prop_map(|version| Op::Crash { version }),
         3 => (0usize..8, phase).prop_map(|(run, phase)| Op::Verdict { run, phase }),
         2 => command.prop_map(Op::Command),
@@ -245,6 +253,8 @@ fn checked_plan(world: &World) -> Result<Plan, TestCaseError> {
         }
     }
 
+    check_surge(world, &p)?;
+
     // The step index never goes backwards except for a new revision or a retry.
     let same_release =
         before.current_revision == p.status.current_revision && before.attempt == p.status.attempt;
@@ -275,6 +285,116 @@ fn checked_plan(world: &World) -> Result<Plan, TestCaseError> {
         .collect();
     prop_assert!(events.is_empty(), "second pass emitted {events:?}");
     Ok(p)
+}
+
+/// What `maxSurge` and `maxUnavailable` promise for a spec, worked out here
+/// apart from the engine, as Argo Rollouts does.
+struct Bounds {
+    /// Replicas asked for in all, at the most: `replicas + maxSurge`.
+    most: u32,
+    /// Ready replicas of the stable and the canary, at the least:
+    /// `replicas - maxUnavailable`.
+    least: u32,
+    /// A replica split: the surge binds, and the canary's scale-downs too.
+    by_replicas: bool,
+}
+
+/// The bounds of a canary split by replica ratio or with `dynamicStableScale`.
+fn bounds(spec: &RolloutSpec) -> Option<Bounds> {
+    let canary = spec.strategy.canary.as_ref()?;
+    let by_replicas = spec.local.is_none() && canary.traffic_routing.is_none();
+    if !by_replicas && !canary.dynamic_stable_scale {
+        return None;
+    }
+    let r = spec.replicas();
+    let amount = |value: &Option<serde_json::Value>, up: bool| -> u32 {
+        let percent = match value {
+            Some(serde_json::Value::Number(n)) => return n.as_u64().unwrap() as u32,
+            Some(serde_json::Value::String(s)) => s.trim_end_matches('%').parse::<u32>().unwrap(),
+            _ => 25,
+        };
+        let scaled = r * percent;
+        if up {
+            scaled.div_ceil(100)
+        } else {
+            scaled / 100
+        }
+    };
+    let json = serde_json::to_value(canary).unwrap();
+    let surge = amount(&json.get("maxSurge").cloned(), true);
+    let mut unavailable = amount(&json.get("maxUnavailable").cloned(), false).min(r);
+    if surge == 0 && unavailable == 0 {
+        unavailable = r.min(1);
+    }
+    Some(Bounds {
+        most: r + surge,
+        least: r - unavailable,
+        by_replicas,
+    })
+}
+
+/// A pass never asks for more than `replicas + maxSurge` replicas in all
+/// when it scales anything up (whichever of its actions are applied), and
+/// its own scale-downs never leave fewer than `replicas - maxUnavailable` of
+/// the stable's and the canary's replicas ready (nor fewer than were, when
+/// there were fewer already). An aborted release is exempt from the second:
+/// it sends traffic to stable and retires the canary.
+fn check_surge(world: &World, p: &Plan) -> Result<(), TestCaseError> {
+    let Some(b) = bounds(&world.spec) else {
+        return Ok(());
+    };
+    let asked = |rev: &str| world.obs.version(rev).replicas;
+    let scales: BTreeMap<&str, u32> = p
+        .actions
+        .iter()
+        .filter_map(|a| match a {
+            Action::Scale { revision, replicas } => Some((revision.as_str(), *replicas)),
+            _ => None,
+        })
+        .collect();
+    if b.by_replicas {
+        let total: u32 = world.obs.versions.values().map(|v| v.replicas).sum();
+        let added: u32 = scales
+            .iter()
+            .map(|(rev, n)| n.saturating_sub(asked(rev)))
+            .sum();
+        prop_assert!(
+            added == 0 || total + added <= b.most,
+            "{total} replicas asked for and {added} more: above {}: {scales:?}",
+            b.most
+        );
+    }
+    let before = &world.obs.status;
+    let same_release = before.current_revision == p.status.current_revision;
+    if p.status.aborted_at.is_some() || !same_release {
+        return Ok(());
+    }
+    let stable = p.status.stable_revision.clone().unwrap_or_default();
+    let current = p.status.current_revision.clone().unwrap_or_default();
+    let governed = |rev: &str| rev == stable || (b.by_replicas && rev == current);
+    let mut versions = vec![stable.clone()];
+    if current != stable {
+        versions.push(current.clone());
+    }
+    let available = |after: bool| -> u32 {
+        versions
+            .iter()
+            .map(|rev| {
+                let n = match scales.get(rev.as_str()) {
+                    Some(n) if after && governed(rev) => *n,
+                    _ => asked(rev),
+                };
+                world.obs.ready(rev).min(n)
+            })
+            .sum()
+    };
+    let (was, is) = (available(false), available(true));
+    prop_assert!(
+        is >= was.min(b.least),
+        "scale-downs {scales:?} leave {is} ready of {versions:?} (were {was}, at least {} wanted)",
+        b.least
+    );
+    Ok(())
 }
 
 /// The fields that differ between two statuses, as `field: first -> second`.
