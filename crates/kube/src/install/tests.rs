@@ -224,3 +224,18 @@ fn every_rule_says_why_it_is_needed() {
         assert!(!r.why.is_empty() && !r.verbs.is_empty(), "{r:?}");
     }
 }
+
+#[test]
+fn docs_install_md_lists_every_rule_of_the_table() {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../docs/install.md");
+    let docs = std::fs::read_to_string(path).unwrap();
+    for r in rbac::RULES {
+        let group = if r.group.is_empty() {
+            "core".to_string()
+        } else {
+            format!("`{}`", r.group)
+        };
+        let row = format!("| {group} | `{}` | {} |", r.resource, r.verbs.join(", "));
+        assert!(docs.contains(&row), "docs/install.md lacks the row {row}");
+    }
+}
