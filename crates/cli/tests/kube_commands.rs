@@ -365,3 +365,24 @@ async fn next_view<R: tokio::io::AsyncBufRead + Unpin>(lines: &mut Lines<R>) -> 
         .expect("serin still runs");
     serde_json::from_str(&line).expect("a JSON view per line")
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn history_lists_the_recorded_revisions_and_the_commands_still_queued() {
+    let cluster = Cluster::with("checkout-paused.yaml").await;
+    cluster.serin(&["promote", "checkout"]).await.ok();
+
+    let out = cluster.serin(&["history", "checkout"]).await;
+
+    let lines: Vec<&str> = out.ok().lines().collect();
+    assert_eq!(
+        lines[..2],
+        ["revision 1 6b7f9c (stable)", "revision 2 5d4e8a (released)"]
+    );
+    assert!(
+        lines[2].starts_with(&format!("command #8 promote by {USER} at "))
+            && lines[2].ends_with(": pending"),
+        "{}",
+        lines[2]
+    );
+    assert_eq!(lines.len(), 3);
+}

@@ -1,7 +1,8 @@
 //! The subcommands, one module each. A subcommand is a clap `Args` struct and
 //! a `run` function returning the process exit code; to add one, add a
 //! module, a variant of [`Command`] and an arm of [`run`]. The commands
-//! that talk to a running daemon share [`admin_client`].
+//! that talk to a running daemon share [`admin_client`]; those that can act
+//! on Kubernetes instead share [`kube_target`].
 
 use std::process::ExitCode;
 
@@ -57,7 +58,7 @@ pub enum Command {
     Resume(verbs::Args),
     /// Show a rollout's history: versions, commands (and who), steps, verdicts.
     History(history::Args),
-    /// List the daemon's rollouts.
+    /// List the rollouts (of the daemon, or of a namespace on Kubernetes).
     List(list::Args),
     /// Run the Kubernetes controller for Rollouts.
     Controller(controller::Args),

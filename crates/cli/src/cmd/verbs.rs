@@ -11,7 +11,9 @@ use std::time::Duration;
 
 use anyhow::{Context as _, bail};
 use kube::api::{Patch, PatchParams};
-use serin_api::k8s::{COMMANDS_ANNOTATION, next_command_id, parse_commands, pending_commands};
+use serin_api::k8s::{
+    COMMANDS_ANNOTATION, FIELD_MANAGER, next_command_id, parse_commands, pending_commands,
+};
 use serin_api::{Command, CommandRequest, Rollout};
 use serin_local::admin::CommandBody;
 
@@ -124,15 +126,16 @@ fn send_kube(args: &Args, command: Command) -> anyhow::Result<ExitCode> {
 /// reading the Rollout again each time.
 async fn enqueue(target: &Target, name: &str, command: Command) -> anyhow::Result<i64> {
     let api = target.rollouts();
+    let params = PatchParams {
+        field_manager: Some(FIELD_MANAGER.to_owned()),
+        ..PatchParams::default()
+    };
     let mut attempt = 0;
     loop {
         attempt += 1;
         let rollout = target.rollout(name).await?;
         let (patch, id) = queue_patch(&rollout, command.clone())?;
-        match api
-            .patch(name, &PatchParams::default(), &Patch::Json::<()>(patch))
-            .await
-        {
+        match api.patch(name, &params, &Patch::Json::<()>(patch)).await {
             Ok(_) => return Ok(id),
             Err(kube::Error::Api(e)) if e.code == 404 => return Err(target.not_found(name)),
             Err(kube::Error::Api(e)) if (e.code == 409 || e.code == 422) && attempt < ATTEMPTS => {
@@ -193,4 +196,66 @@ fn queue_patch(rollout: &Rollout, command: Command) -> anyhow::Result<(json_patc
         write,
     ]))?;
     Ok((patch, id))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rollout(version: &str, annotations: Option<serde_json::Value>) -> serde_json::Value {
+        let mut meta = serde_json::json!({ "name": "web", "resourceVersion": version });
+        if let Some(a) = annotations {
+            meta["annotations"] = a;
+        }
+        serde_json::json!({
+            "apiVersion": "serin.dev/v1alpha1",
+            "kind": "Rollout",
+            "metadata": meta,
+            "spec": { "strategy": { "canary": { "steps": [] } } },
+            "status": { "lastCommandId": 4 },
+        })
+    }
+
+    fn patched(
+        read: &serde_json::Value,
+        stored: &serde_json::Value,
+    ) -> Result<(serde_json::Value, i64), String> {
+        let typed: Rollout = serde_json::from_value(read.clone()).map_err(|e| e.to_string())?;
+        let (patch, id) = queue_patch(&typed, Command::Abort).map_err(|e| e.to_string())?;
+        let mut doc = stored.clone();
+        json_patch::patch(&mut doc, &patch).map_err(|e| e.to_string())?;
+        Ok((doc, id))
+    }
+
+    #[test]
+    fn the_first_command_creates_the_annotations_with_an_id_above_the_handled_ones() {
+        let r = rollout("7", None);
+        let (doc, id) = patched(&r, &r).expect("applies");
+        assert_eq!(id, 5);
+        let queue = parse_commands(doc["metadata"]["annotations"][COMMANDS_ANNOTATION].as_str());
+        assert_eq!(queue.map(|q| q.len()), Ok(1));
+    }
+
+    #[test]
+    fn other_annotations_are_kept_and_handled_commands_pruned() {
+        let queued = r#"[{"id":4,"command":"pause"},{"id":5,"command":"resume"}]"#;
+        let r = rollout(
+            "7",
+            Some(serde_json::json!({ "team": "shop", COMMANDS_ANNOTATION: queued })),
+        );
+        let (doc, id) = patched(&r, &r).expect("applies");
+        assert_eq!(id, 6);
+        assert_eq!(doc["metadata"]["annotations"]["team"], "shop");
+        let queue = parse_commands(doc["metadata"]["annotations"][COMMANDS_ANNOTATION].as_str())
+            .expect("parses");
+        let ids: Vec<i64> = queue.iter().map(|c| c.id).collect();
+        assert_eq!(ids, vec![5, 6]);
+    }
+
+    #[test]
+    fn a_rollout_changed_since_it_was_read_refuses_the_patch() {
+        let read = rollout("7", None);
+        let stored = rollout("8", None);
+        assert!(patched(&read, &stored).is_err());
+    }
 }
