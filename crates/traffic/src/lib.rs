@@ -136,3 +136,23 @@ pub(crate) fn agreed(each: impl IntoIterator<Item = Option<Traffic>>) -> Option<
     }
     agreed
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn on(stable: &str) -> Option<Traffic> {
+        Some(Traffic {
+            stable: Some(stable.into()),
+            ..Traffic::default()
+        })
+    }
+
+    #[test]
+    fn routers_agree_only_when_all_report_the_same_traffic() {
+        assert_eq!(agreed([on("a"), on("a")]), on("a"));
+        assert_eq!(agreed([on("a"), on("b")]), None);
+        assert_eq!(agreed([on("a"), None]), None);
+        assert_eq!(agreed([]), None, "no router reports nothing");
+    }
+}

@@ -58,6 +58,29 @@ async fn an_abort_sends_both_services_to_stable() {
 }
 
 #[tokio::test]
+async fn a_promotion_moves_the_stable_service_and_leaves_the_canary_selector() {
+    let w = World::start().await;
+    let routers = given(w.canary(), &[canary("aaa", "bbb", 100)]).await;
+    let canary_states = w.history("web-canary").len();
+
+    routers.apply(&stable("bbb")).await.expect("promoted");
+
+    assert_eq!(w.selector("web-stable"), json!({"app": "web", HASH: "bbb"}));
+    let changes = w.history("web-canary");
+    assert_eq!(
+        changes.len(),
+        canary_states + 1,
+        "one write: the annotation"
+    );
+    let last = &changes[canary_states].object;
+    assert_eq!(last["spec"]["selector"], json!({"app": "web", HASH: "bbb"}));
+    assert_eq!(
+        w.annotations("web-canary")["serin.dev/traffic"],
+        json!({"stable": "bbb", "canaryWeight": 0})
+    );
+}
+
+#[tokio::test]
 async fn a_weight_change_rewrites_the_annotation_only() {
     let w = World::start().await;
     let routers = w.canary();
