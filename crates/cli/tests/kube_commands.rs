@@ -386,3 +386,34 @@ async fn history_lists_the_recorded_revisions_and_the_commands_still_queued() {
     );
     assert_eq!(lines.len(), 3);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_broken_queue_is_reported_and_left_as_it_is() {
+    let cluster = Cluster::with("rollouts.yaml").await;
+    let broken = json!({ "metadata": { "annotations": { "serin.dev/commands": "[{" } } });
+    cluster
+        .fake
+        .patch(
+            "serin.dev/v1alpha1",
+            "Rollout",
+            Some("default"),
+            "web",
+            &broken,
+        )
+        .expect("annotate");
+
+    let out = cluster.serin(&["promote", "web"]).await;
+
+    assert_eq!(out.code, Some(2));
+    assert!(
+        out.stderr
+            .starts_with("serin: rollout default/web: annotation serin.dev/commands:"),
+        "{}",
+        out.stderr
+    );
+    let stored = cluster.rollout("default", "web");
+    assert_eq!(
+        stored["metadata"]["annotations"]["serin.dev/commands"],
+        "[{"
+    );
+}

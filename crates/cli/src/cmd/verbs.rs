@@ -134,7 +134,8 @@ async fn enqueue(target: &Target, name: &str, command: Command) -> anyhow::Resul
     loop {
         attempt += 1;
         let rollout = target.rollout(name).await?;
-        let (patch, id) = queue_patch(&rollout, command.clone())?;
+        let (patch, id) = queue_patch(&rollout, command.clone())
+            .with_context(|| format!("rollout {}/{name}", target.namespace))?;
         match api.patch(name, &params, &Patch::Json::<()>(patch)).await {
             Ok(_) => return Ok(id),
             Err(kube::Error::Api(e)) if e.code == 404 => return Err(target.not_found(name)),
