@@ -4,22 +4,22 @@
 //! Successful; then promotes the canary to stable. Traffic to the canary
 //! never grows before its replicas are ready, and shrinks at once.
 
-use std::collections::BTreeMap;
+mod world;
 
 use serin_api::AnalysisPhase;
 use serin_api::analysis_ref::BackgroundAnalysis;
 use serin_api::canary::{CanaryStep, CanaryStrategy, StepKind};
-use serin_api::routes::{HeaderRoute, MirrorRoute};
-use serin_api::status::{AnalysisKind, Traffic};
+use serin_api::status::AnalysisKind;
+use serin_api::webhook::WebhookType;
 
 use crate::analysis::{Gate, judge, run_name};
-use crate::context::{Cx, Desired, Draft, PauseReasonKey, RunSpec, Wait, WantedRun, percent_of};
+use crate::context::{Cx, Desired, Draft, PauseReasonKey, RunSpec, Wait, WantedRun};
 use crate::output::EventReason;
 use crate::steady::{self, Preview};
 use crate::strategy::{self, Split};
-use crate::surge::{self, Pair};
+use crate::surge;
 use crate::webhooks;
-use serin_api::webhook::WebhookType;
+use world::{at_step, targets, without_traffic};
 
 /// Plans a canary rollout. On a replica split, the stable alone (no release,
 /// or an aborted one) grows back as fast as the surge allows.
@@ -155,18 +155,6 @@ fn has_hooks(cx: &Cx<'_>, type_: WebhookType) -> bool {
     cx.spec.webhooks.iter().any(|h| h.type_ == type_)
 }
 
-/// What a step asks for with no traffic (and no routes) to the canary yet,
-/// and at least one canary replica.
-fn without_traffic(t: Targets) -> Targets {
-    Targets {
-        weight: 0,
-        header_routes: Vec::new(),
-        mirror_routes: Vec::new(),
-        min_canary: 1,
-        ..t
-    }
-}
-
 /// The canary becomes stable; the old stable is scaled down after the delay.
 fn promote(cx: &Cx<'_>, d: &mut Draft) -> Desired {
     webhooks::post_rollout(cx, d);
@@ -258,195 +246,5 @@ fn step_gate(
             ));
             Gate::Hold
         }
-    }
-}
-
-/// What the steps up to `i` ask for, folded: the weight, the canary scale,
-/// the header and mirror routes. Past the last step: everything to the canary.
-#[derive(Default)]
-struct Targets {
-    weight: i32,
-    scale: Option<Scale>,
-    header_routes: Vec<HeaderRoute>,
-    mirror_routes: Vec<MirrorRoute>,
-    /// Canary replicas asked for whatever the rest says.
-    min_canary: u32,
-}
-
-#[derive(Clone, Copy)]
-enum Scale {
-    Replicas(u32),
-    Percent(i32),
-}
-
-fn targets(steps: &[CanaryStep], i: i32) -> Targets {
-    let n = i32::try_from(steps.len()).unwrap_or(i32::MAX);
-    if i >= n {
-        return Targets {
-            weight: 100,
-            scale: Some(Scale::Percent(100)),
-            ..Targets::default()
-        };
-    }
-    let mut t = Targets::default();
-    for step in &steps[..=usize::try_from(i).unwrap_or(0)] {
-        match step.kind() {
-            Some(StepKind::SetWeight(w)) => t.weight = w.clamp(0, 100),
-            Some(StepKind::SetCanaryScale(s)) => {
-                t.scale = match (s.replicas, s.weight) {
-                    (Some(r), _) => Some(Scale::Replicas(u32::try_from(r).unwrap_or(0))),
-                    (None, Some(w)) => Some(Scale::Percent(w)),
-                    (None, None) => None,
-                }
-            }
-            Some(StepKind::SetHeaderRoute(h)) => {
-                t.header_routes.retain(|r| r.name != h.name);
-                if !h.matches.is_empty() {
-                    t.header_routes.push(HeaderRoute {
-                        name: h.name.clone(),
-                        matches: h.matches.clone(),
-                    });
-                }
-            }
-            Some(StepKind::SetMirrorRoute(m)) => {
-                t.mirror_routes.retain(|r| r.name != m.name);
-                if !m.matches.is_empty() || m.percentage.is_some() {
-                    let percentage = m.percentage.unwrap_or(100).clamp(0, 100);
-                    t.mirror_routes.push(MirrorRoute {
-                        name: m.name.clone(),
-                        matches: m.matches.clone(),
-                        percentage,
-                    });
-                }
-            }
-            _ => {}
-        }
-    }
-    t
-}
-
-/// The world a step asks for, and whether it is held back.
-struct AtStep {
-    desired: Desired,
-    target_weight: i32,
-    /// Canary replicas the step needs ready.
-    canary_want: u32,
-    /// Stable replicas the step ends with.
-    stable_want: u32,
-    /// Held back by `maxSurge` or `maxUnavailable` (a replica split).
-    limited: bool,
-    held: bool,
-}
-
-impl AtStep {
-    /// Replicas ready, nothing held back, and the router reports the traffic.
-    fn settled(&self, cx: &Cx<'_>) -> bool {
-        let canary = self.desired.traffic.canary.as_deref().unwrap_or_default();
-        !self.held
-            && cx.ready(canary) >= self.canary_want
-            && cx.traffic() == Some(&self.desired.traffic)
-    }
-
-    fn describe(&self, cx: &Cx<'_>, what: &str) -> String {
-        let canary = self.desired.traffic.canary.as_deref().unwrap_or_default();
-        let stable = self.desired.traffic.stable.as_deref().unwrap_or_default();
-        let ready = cx.ready(canary);
-        if ready < self.canary_want {
-            format!(
-                "{what}: canary {canary} {ready}/{} replicas ready",
-                self.canary_want
-            )
-        } else if self.limited && cx.ready(stable) < self.stable_want {
-            format!(
-                "{what}: stable {stable} {}/{} replicas ready",
-                cx.ready(stable),
-                self.stable_want
-            )
-        } else if self.limited {
-            format!("{what}: replicas to move within maxSurge and maxUnavailable")
-        } else if cx.traffic().map(|t| t.canary_weight) != Some(self.desired.traffic.canary_weight)
-        {
-            format!(
-                "{what}: canary weight {} to take effect",
-                self.target_weight
-            )
-        } else {
-            format!("{what}: canary routes to take effect")
-        }
-    }
-}
-
-fn at_step(cx: &Cx<'_>, d: &Draft, c: &CanaryStrategy, split: Split, t: Targets) -> AtStep {
-    let r = cx.replicas();
-    let (stable, canary) = (d.stable(), d.current());
-    let ready = cx.ready(&canary);
-    let in_effect = cx
-        .traffic()
-        .filter(|t| t.canary.as_deref() == Some(canary.as_str()))
-        .map_or(0, |t| t.canary_weight);
-    let routes_wanted = !t.header_routes.is_empty() || !t.mirror_routes.is_empty();
-
-    let mut canary_want = match t.scale {
-        Some(Scale::Replicas(n)) => n,
-        Some(Scale::Percent(p)) => percent_of(r, p),
-        None => percent_of(r, t.weight),
-    };
-    if routes_wanted {
-        canary_want = canary_want.max(1);
-    }
-    // Keep the replicas that the weight still in effect needs.
-    canary_want = canary_want.max(t.min_canary).max(percent_of(r, in_effect));
-
-    let mut weight = if t.weight <= in_effect || ready >= canary_want.max(1) {
-        t.weight
-    } else {
-        in_effect
-    };
-    if ready == 0 {
-        weight = 0;
-    }
-    let (header_routes, mirror_routes) = if ready > 0 {
-        (t.header_routes.clone(), t.mirror_routes.clone())
-    } else {
-        (Vec::new(), Vec::new())
-    };
-
-    let target = Pair {
-        stable: match split {
-            Split::Router if c.dynamic_stable_scale => percent_of(r, 100 - weight.min(in_effect)),
-            Split::Router => r,
-            Split::Replicas => r.saturating_sub(canary_want),
-        },
-        canary: canary_want,
-    };
-    let asked = match split {
-        Split::Router if c.dynamic_stable_scale => Pair {
-            stable: surge::dynamic_stable(cx, c, &stable, &canary, target.stable),
-            ..target
-        },
-        Split::Router => target,
-        Split::Replicas => surge::toward(cx, c, &stable, &canary, target),
-    };
-    let limited = split == Split::Replicas && asked != target;
-    let held = weight != t.weight || (routes_wanted && ready == 0) || limited;
-    let traffic = Traffic {
-        stable: Some(stable.clone()),
-        canary: Some(canary.clone()),
-        canary_weight: weight,
-        preview: None,
-        header_routes,
-        mirror_routes,
-    };
-    AtStep {
-        desired: Desired {
-            replicas: BTreeMap::from([(stable, asked.stable), (canary, asked.canary)]),
-            traffic,
-            runs: Vec::new(),
-        },
-        target_weight: t.weight,
-        canary_want,
-        stable_want: target.stable,
-        limited,
-        held,
     }
 }

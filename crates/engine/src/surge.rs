@@ -92,24 +92,18 @@ pub(crate) struct Pair {
     pub canary: u32,
 }
 
-/// What the platform reports of a stable, a canary and every other version.
+/// What the platform reports of a stable and a canary.
 struct Fleet {
     asked: Pair,
     ready: Pair,
-    /// Replicas asked for of every other version (those being retired).
-    others: u32,
+    /// Replicas asked for, every version counted (those being retired too).
+    total: u32,
 }
 
 impl Fleet {
     fn observe(cx: &Cx<'_>, stable: &str, canary: &str) -> Self {
         let version = |rev: &str| cx.obs.version(rev);
         let (s, c) = (version(stable), version(canary));
-        let others = cx
-            .obs
-            .versions
-            .iter()
-            .filter(|(rev, _)| rev.as_str() != stable && rev.as_str() != canary)
-            .fold(0u32, |sum, (_, v)| sum.saturating_add(v.replicas));
         Self {
             asked: Pair {
                 stable: s.replicas,
@@ -120,16 +114,8 @@ impl Fleet {
                 stable: s.ready.min(s.replicas),
                 canary: c.ready.min(c.replicas),
             },
-            others,
+            total: total_asked(cx),
         }
-    }
-
-    /// Replicas asked for, every version counted.
-    fn total(&self) -> u32 {
-        self.asked
-            .stable
-            .saturating_add(self.asked.canary)
-            .saturating_add(self.others)
     }
 
     /// Ready replicas that may be lost to a scale-down: those above
@@ -157,7 +143,7 @@ pub(crate) fn toward(
     let cap = r
         .saturating_add(budget.surge)
         .max(target.stable.saturating_add(target.canary));
-    let mut room = cap.saturating_sub(fleet.total());
+    let mut room = cap.saturating_sub(fleet.total);
     let mut spare = fleet.spare(r, budget);
     let mut step = |asked: u32, ready: u32, want: u32| {
         if want >= asked {
@@ -197,19 +183,22 @@ pub(crate) fn restore(cx: &Cx<'_>, c: &CanaryStrategy, stable: &str, target: u32
     let r = cx.replicas();
     let budget = Budget::of(c, r);
     let asked = cx.obs.version(stable).replicas;
-    let total = cx
-        .obs
-        .versions
-        .values()
-        .fold(0u32, |sum, v| sum.saturating_add(v.replicas));
     if target < asked {
         return target;
     }
     let mut room = r
         .saturating_add(budget.surge)
         .max(target)
-        .saturating_sub(total);
+        .saturating_sub(total_asked(cx));
     grow(asked, target, &mut room)
+}
+
+/// Replicas asked for, every version counted.
+fn total_asked(cx: &Cx<'_>) -> u32 {
+    cx.obs
+        .versions
+        .values()
+        .fold(0u32, |sum, v| sum.saturating_add(v.replicas))
 }
 
 /// From `asked` up toward `want`, using up `room`.
