@@ -51,16 +51,7 @@ async fn each_verb_appends_its_command_to_the_queue_with_increasing_ids() {
 async fn ids_continue_above_the_last_handled_command_and_handled_ones_are_pruned() {
     let cluster = Cluster::with("checkout-paused.yaml").await;
     let handled = json!([{ "id": 7, "command": "pause", "by": "bo" }]).to_string();
-    cluster
-        .fake
-        .patch(
-            "serin.dev/v1alpha1",
-            "Rollout",
-            Some("default"),
-            "checkout",
-            &json!({ "metadata": { "annotations": { "serin.dev/commands": handled } } }),
-        )
-        .expect("annotate");
+    cluster.set_queue("default", "checkout", &handled);
 
     let out = cluster.serin(&["promote", "checkout"]).await;
 
@@ -390,17 +381,7 @@ async fn history_lists_the_recorded_revisions_and_the_commands_still_queued() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_broken_queue_is_reported_and_left_as_it_is() {
     let cluster = Cluster::with("rollouts.yaml").await;
-    let broken = json!({ "metadata": { "annotations": { "serin.dev/commands": "[{" } } });
-    cluster
-        .fake
-        .patch(
-            "serin.dev/v1alpha1",
-            "Rollout",
-            Some("default"),
-            "web",
-            &broken,
-        )
-        .expect("annotate");
+    cluster.set_queue("default", "web", "[{");
 
     let out = cluster.serin(&["promote", "web"]).await;
 

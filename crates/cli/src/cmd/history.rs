@@ -7,7 +7,7 @@
 
 use std::process::ExitCode;
 
-use serin_api::k8s::{COMMANDS_ANNOTATION, parse_commands, pending_commands};
+use serin_api::k8s::pending_commands;
 use serin_local::store::HistoryEntry;
 
 use super::admin_client::{Conn, block_on};
@@ -54,16 +54,8 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
 async fn run_kube(args: &Args) -> anyhow::Result<ExitCode> {
     let target = kube_target::connect(&args.kube).await?;
     let rollout = target.rollout(&args.name).await?;
+    let queued = kube_target::queued_commands(&rollout)?;
     let status = rollout.status.unwrap_or_default();
-    let queued = parse_commands(
-        rollout
-            .metadata
-            .annotations
-            .as_ref()
-            .and_then(|a| a.get(COMMANDS_ANNOTATION))
-            .map(String::as_str),
-    )
-    .map_err(anyhow::Error::msg)?;
     let pending = pending_commands(&queued, status.last_command_id);
     if args.json {
         let doc = serde_json::json!({

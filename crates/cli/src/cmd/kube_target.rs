@@ -15,7 +15,8 @@ use std::path::PathBuf;
 
 use anyhow::{Context as _, bail};
 use kube::config::{KubeConfigOptions, Kubeconfig};
-use serin_api::{Rollout, Time};
+use serin_api::k8s::{COMMANDS_ANNOTATION, parse_commands};
+use serin_api::{CommandRequest, Rollout, Time};
 
 /// The environment variable that selects a platform without flags.
 pub const PLATFORM_ENV: &str = "SERIN_PLATFORM";
@@ -151,6 +152,19 @@ impl Target {
     pub fn not_found(&self, name: &str) -> anyhow::Error {
         anyhow::anyhow!("rollout {}/{name} not found", self.namespace)
     }
+}
+
+/// The commands in a Rollout's queue annotation, handled or not.
+///
+/// # Errors
+/// The annotation is not a JSON array of commands.
+pub fn queued_commands(rollout: &Rollout) -> anyhow::Result<Vec<CommandRequest>> {
+    let text = rollout
+        .metadata
+        .annotations
+        .as_ref()
+        .and_then(|a| a.get(COMMANDS_ANNOTATION));
+    parse_commands(text.map(String::as_str)).map_err(anyhow::Error::msg)
 }
 
 /// The time now, as stored in commands and given to the view.

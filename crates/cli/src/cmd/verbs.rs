@@ -11,9 +11,7 @@ use std::time::Duration;
 
 use anyhow::{Context as _, bail};
 use kube::api::{Patch, PatchParams};
-use serin_api::k8s::{
-    COMMANDS_ANNOTATION, FIELD_MANAGER, next_command_id, parse_commands, pending_commands,
-};
+use serin_api::k8s::{COMMANDS_ANNOTATION, FIELD_MANAGER, next_command_id, pending_commands};
 use serin_api::{Command, CommandRequest, Rollout};
 use serin_local::admin::CommandBody;
 
@@ -162,13 +160,7 @@ fn queue_patch(rollout: &Rollout, command: Command) -> anyhow::Result<(json_patc
     let Some(version) = meta.resource_version.as_deref() else {
         bail!("the rollout has no resourceVersion");
     };
-    let annotations = meta.annotations.as_ref();
-    let queued = parse_commands(
-        annotations
-            .and_then(|a| a.get(COMMANDS_ANNOTATION))
-            .map(String::as_str),
-    )
-    .map_err(anyhow::Error::msg)?;
+    let queued = kube_target::queued_commands(rollout)?;
     let handled = rollout.status.as_ref().map_or(0, |s| s.last_command_id);
     let id = next_command_id(&queued, handled);
     let mut queue = pending_commands(&queued, handled);
@@ -179,10 +171,11 @@ fn queue_patch(rollout: &Rollout, command: Command) -> anyhow::Result<(json_patc
         at: Some(kube_target::now()),
     });
     let text = serde_json::to_string(&queue)?;
-    let write = if annotations.is_some() {
+    let write = if meta.annotations.is_some() {
+        let key = COMMANDS_ANNOTATION.replace('~', "~0").replace('/', "~1");
         serde_json::json!({
             "op": "add",
-            "path": format!("/metadata/annotations/{}", COMMANDS_ANNOTATION.replace('~', "~0").replace('/', "~1")),
+            "path": format!("/metadata/annotations/{key}"),
             "value": text,
         })
     } else {
@@ -202,6 +195,7 @@ fn queue_patch(rollout: &Rollout, command: Command) -> anyhow::Result<(json_patc
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serin_api::k8s::parse_commands;
 
     fn rollout(version: &str, annotations: Option<serde_json::Value>) -> serde_json::Value {
         let mut meta = serde_json::json!({ "name": "web", "resourceVersion": version });

@@ -120,6 +120,22 @@ impl Cluster {
         parse_commands(text).expect("the queue parses")
     }
 
+    /// Writes a Rollout's command-queue annotation directly, as another
+    /// client would.
+    pub fn set_queue(&self, namespace: &str, name: &str, text: &str) {
+        let patch =
+            serde_json::json!({ "metadata": { "annotations": { COMMANDS_ANNOTATION: text } } });
+        self.fake
+            .patch(
+                "serin.dev/v1alpha1",
+                "Rollout",
+                Some(namespace),
+                name,
+                &patch,
+            )
+            .expect("annotate");
+    }
+
     /// A kubeconfig with two contexts on the fake: `fake` (namespace
     /// `default`) and `shop` (namespace `shop`), and `dead` pointing at a
     /// port nobody listens on; `current` is the current context.
