@@ -98,11 +98,14 @@ fn expiry(fake: &FakeHandle) -> Timestamp {
     renewed + SignedDuration::from_secs(seconds)
 }
 
-#[tokio::test]
-async fn exactly_one_of_two_candidates_leads() {
-    let (fake, _) = FakeApiServer::start().await.unwrap();
-    let mut a = Candidate::start(&fake, config("pod-a", 2));
-    let mut b = Candidate::start(&fake, config("pod-b", 2));
+/// Waits until one of `a` and `b` leads, then checks for `window` that
+/// exactly one leads at every change; returns the `renewTime`s seen.
+async fn one_leads_throughout(
+    fake: &FakeHandle,
+    a: &mut Candidate,
+    b: &mut Candidate,
+    window: Duration,
+) -> Vec<Value> {
     tokio::time::timeout(PATIENCE, async {
         tokio::select! {
             () = a.becomes(true) => {},
@@ -111,19 +114,28 @@ async fn exactly_one_of_two_candidates_leads() {
     })
     .await
     .unwrap();
-    // Watch both for longer than a lease lasts: many renewals, never two leaders.
-    let window = tokio::time::Instant::now() + Duration::from_secs(3);
+    let end = tokio::time::Instant::now() + window;
     let mut renewals = Vec::new();
-    while tokio::time::Instant::now() < window {
+    while tokio::time::Instant::now() < end {
         assert!(!(a.leads() && b.leads()), "both lead");
         assert!(a.leads() || b.leads(), "the leader stepped down");
-        renewals.push(lease(&fake)["spec"]["renewTime"].clone());
+        renewals.push(lease(fake)["spec"]["renewTime"].clone());
         tokio::select! {
             _ = a.leading.changed() => {},
             _ = b.leading.changed() => {},
-            () = tokio::time::sleep_until(window) => {},
+            () = tokio::time::sleep_until(end) => {},
         }
     }
+    renewals
+}
+
+#[tokio::test]
+async fn exactly_one_of_two_candidates_leads() {
+    let (fake, _) = FakeApiServer::start().await.unwrap();
+    let mut a = Candidate::start(&fake, config("pod-a", 2));
+    let mut b = Candidate::start(&fake, config("pod-b", 2));
+    // Watch both for longer than a lease lasts: many renewals, never two leaders.
+    let mut renewals = one_leads_throughout(&fake, &mut a, &mut b, Duration::from_secs(3)).await;
     renewals.dedup();
     assert!(renewals.len() > 2, "the leader renewed: {renewals:?}");
     let leader = if a.leads() { "pod-a" } else { "pod-b" };
@@ -223,4 +235,58 @@ async fn settings_that_allow_two_leaders_are_refused() {
     c.renew_deadline = Duration::from_secs(1);
     let refused = LeaderElector::new(fake.client().unwrap(), c);
     assert!(matches!(refused, Err(LeaderError::InvalidConfig(_))));
+}
+
+/// A Lease held by `holder`, last renewed an hour ago.
+fn stale_lease(holder: &str) -> Value {
+    serde_json::json!({
+        "apiVersion": "coordination.k8s.io/v1",
+        "kind": "Lease",
+        "metadata": {"name": LeaderConfig::DEFAULT_NAME, "namespace": NS},
+        "spec": {
+            "holderIdentity": holder,
+            "leaseDurationSeconds": 1,
+            "renewTime": (Timestamp::now() - SignedDuration::from_hours(1)).to_string(),
+            "leaseTransitions": 4,
+        },
+    })
+}
+
+#[tokio::test]
+async fn of_two_candidates_racing_for_an_expired_lease_only_one_takes_it() {
+    let (fake, _) = FakeApiServer::start().await.unwrap();
+    fake.create(Some(NS), stale_lease("pod-gone")).unwrap();
+    let mut a = Candidate::start(&fake, config("pod-a", 2));
+    let mut b = Candidate::start(&fake, config("pod-b", 2));
+    one_leads_throughout(&fake, &mut a, &mut b, Duration::from_secs(1)).await;
+    assert_eq!(transitions(&fake), 5, "one take-over, not two");
+    a.shut_down().await.unwrap();
+    b.shut_down().await.unwrap();
+}
+
+#[tokio::test]
+async fn a_leader_that_finds_another_holder_steps_down_at_once() {
+    let (fake, _) = FakeApiServer::start().await.unwrap();
+    // A long renew deadline: stepping down is not the deadline's doing.
+    let mut c = config("pod-a", 30);
+    c.renew_deadline = Duration::from_secs(20);
+    let mut a = Candidate::start(&fake, c);
+    a.becomes(true).await;
+    let now = Timestamp::now().to_string();
+    let usurp = serde_json::json!({"spec": {"holderIdentity": "pod-b", "renewTime": now}});
+    fake.patch(
+        "coordination.k8s.io/v1",
+        "Lease",
+        Some(NS),
+        LeaderConfig::DEFAULT_NAME,
+        &usurp,
+    )
+    .unwrap();
+    a.becomes(false).await;
+    a.shut_down().await.unwrap();
+    assert_eq!(
+        holder(&fake).as_deref(),
+        Some("pod-b"),
+        "not released: not ours"
+    );
 }

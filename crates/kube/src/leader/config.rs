@@ -48,6 +48,22 @@ impl LeaderConfig {
         }
     }
 
+    /// The defaults for the pod this process runs in: the Lease in
+    /// `POD_NAMESPACE`, the identity `POD_NAME` (else `HOSTNAME`), both set
+    /// by the Deployment `serin install` prints. `var` reads a variable
+    /// (`|k| std::env::var(k).ok()` in the controller).
+    ///
+    /// # Errors
+    /// [`LeaderError::MissingEnv`] naming the variable that is unset or empty.
+    pub fn from_pod_env(var: impl Fn(&str) -> Option<String>) -> Result<Self, LeaderError> {
+        let set = |k: &str| var(k).filter(|v| !v.is_empty());
+        let namespace = set("POD_NAMESPACE").ok_or(LeaderError::MissingEnv("POD_NAMESPACE"))?;
+        let identity = set("POD_NAME")
+            .or_else(|| set("HOSTNAME"))
+            .ok_or(LeaderError::MissingEnv("POD_NAME"))?;
+        Ok(Self::new(namespace, identity))
+    }
+
     /// `leaseDurationSeconds` as written: the duration rounded up to whole
     /// seconds, at least one.
     pub fn lease_duration_seconds(&self) -> i32 {
@@ -101,6 +117,24 @@ mod tests {
         assert_eq!(c.renew_deadline, Duration::from_secs(10));
         assert_eq!(c.retry_period, Duration::from_secs(2));
         assert!(c.validate().is_ok());
+    }
+
+    #[test]
+    fn the_pod_s_namespace_and_name_come_from_the_downward_api_variables() {
+        let env = |k: &str| match k {
+            "POD_NAMESPACE" => Some("serin-system".to_string()),
+            "POD_NAME" => Some("serin-controller-7d9-x2".to_string()),
+            _ => None,
+        };
+        let c = LeaderConfig::from_pod_env(env).expect("both set");
+        assert_eq!(c.namespace, "serin-system");
+        assert_eq!(c.identity, "serin-controller-7d9-x2");
+    }
+
+    #[test]
+    fn a_missing_pod_namespace_is_named() {
+        let e = LeaderConfig::from_pod_env(|_| None).expect_err("unset");
+        assert!(e.to_string().contains("POD_NAMESPACE"), "{e}");
     }
 
     #[test]

@@ -28,6 +28,9 @@ pub enum LeaderError {
     /// The settings cannot give one leader at a time.
     #[error("invalid leader election settings: {0}")]
     InvalidConfig(String),
+    /// An environment variable the pod should have is unset or empty.
+    #[error("environment variable {0} is not set (the Deployment sets it from the downward API)")]
+    MissingEnv(&'static str),
     /// The API refused or failed a request about the Lease.
     #[error("lease {namespace}/{name}: {source}")]
     Api {
