@@ -270,3 +270,84 @@ spec:
       - setWeight: 50
       - pause: {}
 "#;
+
+/// A real HTTP endpoint on 127.0.0.1 answering every GET with `body` (JSON);
+/// returns its URL. It lives as long as the test's runtime.
+pub async fn serve_json(body: &'static str) -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    let app = axum::Router::new().fallback(move || async move {
+        (
+            [(axum::http::header::CONTENT_TYPE, "application/json")],
+            body,
+        )
+    });
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, app).await;
+    });
+    format!("http://{addr}/check")
+}
+
+/// The selector value of a Service's revision key (`None` when it has none).
+pub fn service_revision(w: &World, service: &str) -> Option<String> {
+    let svc = w.fake.object("v1", "Service", Some("default"), service)?;
+    svc.pointer(&format!(
+        "/spec/selector/{}",
+        POD_TEMPLATE_HASH_LABEL.replace('/', "~1")
+    ))
+    .and_then(serde_json::Value::as_str)
+    .map(str::to_owned)
+}
+
+/// A canary Rollout whose second step is an analysis by a `web` metric at
+/// `url` that passes when the answer's `ok` is true.
+pub fn canary_with_analysis(url: &str) -> String {
+    format!(
+        r#"
+apiVersion: v1
+kind: Service
+metadata: {{name: shop-stable}}
+spec: {{selector: {{app: shop}}, ports: [{{port: 80}}]}}
+---
+apiVersion: v1
+kind: Service
+metadata: {{name: shop-canary}}
+spec: {{selector: {{app: shop}}, ports: [{{port: 80}}]}}
+---
+apiVersion: serin.dev/v1alpha1
+kind: AnalysisTemplate
+metadata: {{name: check}}
+spec:
+  args: [{{name: url}}]
+  metrics:
+  - name: ok
+    count: 1
+    successCondition: result.ok == true
+    provider:
+      web: {{url: "{{{{args.url}}}}", jsonPath: "{{$}}"}}
+---
+apiVersion: serin.dev/v1alpha1
+kind: Rollout
+metadata: {{name: shop}}
+spec:
+  replicas: 4
+  selector: {{matchLabels: {{app: shop}}}}
+  template:
+    metadata: {{labels: {{app: shop}}}}
+    spec: {{containers: [{{name: app, image: "shop:1"}}]}}
+  strategy:
+    canary:
+      stableService: shop-stable
+      canaryService: shop-canary
+      abortScaleDownDelaySeconds: 0
+      steps:
+      - setWeight: 25
+      - analysis:
+          templates: [{{templateName: check}}]
+          args: [{{name: url, value: "{url}"}}]
+      - setWeight: 50
+"#
+    )
+}
