@@ -15,16 +15,10 @@ use crate::context::{Cx, Desired, Draft, percent_of};
 use crate::strategy::Split;
 use crate::surge::{self, Pair};
 
-/// What a step asks for with no traffic (and no routes) to the canary yet,
-/// and at least one canary replica.
+/// What a step asks for with no traffic (and no routes) to the canary yet:
+/// its replicas, at least one.
 pub(super) fn without_traffic(t: Targets) -> Targets {
-    Targets {
-        weight: 0,
-        header_routes: Vec::new(),
-        mirror_routes: Vec::new(),
-        min_canary: 1,
-        ..t
-    }
+    Targets { hidden: true, ..t }
 }
 
 /// What the steps up to `i` ask for, folded: the weight, the canary scale,
@@ -35,8 +29,8 @@ pub(super) struct Targets {
     scale: Option<Scale>,
     header_routes: Vec<HeaderRoute>,
     mirror_routes: Vec<MirrorRoute>,
-    /// Canary replicas asked for whatever the rest says.
-    min_canary: u32,
+    /// No traffic nor routes to the canary yet, whatever the rest says.
+    hidden: bool,
 }
 
 #[derive(Clone, Copy)]
@@ -159,27 +153,28 @@ pub(super) fn at_step(
         .filter(|t| t.canary.as_deref() == Some(canary.as_str()))
         .map_or(0, |t| t.canary_weight);
     let routes_wanted = !t.header_routes.is_empty() || !t.mirror_routes.is_empty();
+    let exposed = ready > 0 && !t.hidden;
 
     let mut canary_want = match t.scale {
         Some(Scale::Replicas(n)) => n,
         Some(Scale::Percent(p)) => percent_of(r, p),
         None => percent_of(r, t.weight),
     };
-    if routes_wanted {
+    if routes_wanted || t.hidden {
         canary_want = canary_want.max(1);
     }
     // Keep the replicas that the weight still in effect needs.
-    canary_want = canary_want.max(t.min_canary).max(percent_of(r, in_effect));
+    canary_want = canary_want.max(percent_of(r, in_effect));
 
     let mut weight = if t.weight <= in_effect || ready >= canary_want.max(1) {
         t.weight
     } else {
         in_effect
     };
-    if ready == 0 {
+    if !exposed {
         weight = 0;
     }
-    let (header_routes, mirror_routes) = if ready > 0 {
+    let (header_routes, mirror_routes) = if exposed {
         (t.header_routes.clone(), t.mirror_routes.clone())
     } else {
         (Vec::new(), Vec::new())
