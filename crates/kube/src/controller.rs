@@ -192,3 +192,27 @@ fn on_error(rollout: Arc<Rollout>, error: &ControllerError, shared: Arc<Shared>)
         Duration::from_secs(1)
     })
 }
+
+impl Report for crate::ops::ControllerMetrics {
+    fn rollout(
+        &self,
+        namespace: &str,
+        name: &str,
+        phase: Option<serin_api::status::RolloutPhase>,
+        weight: i32,
+    ) {
+        self.observe_rollout(namespace, name, phase, weight);
+    }
+
+    fn forget(&self, namespace: &str, name: &str) {
+        self.forget_rollout(namespace, name);
+    }
+
+    fn reconciled(&self, took: Duration) {
+        crate::ops::ControllerMetrics::reconciled(self, took);
+    }
+
+    fn error(&self, kind: &'static str) {
+        crate::ops::ControllerMetrics::error(self, kind);
+    }
+}

@@ -58,6 +58,12 @@ pub struct Target {
 }
 
 impl KubeArgs {
+    /// `-n` as given (no default): the controller watches every namespace
+    /// without it.
+    pub fn namespace_flag(&self) -> Option<&str> {
+        self.namespace.as_deref()
+    }
+
     /// Whether any Kubernetes flag was given.
     fn any_flag(&self) -> bool {
         self.kube || self.kubeconfig.is_some() || self.context.is_some() || self.namespace.is_some()
