@@ -152,8 +152,13 @@ pub const RULES: &[Rule] = &[
 
 /// The name of the main (Cluster)Role and its binding.
 pub const ROLE: &str = "serin-controller";
-/// The name of the ClusterRole for cluster-scoped rules in namespaced mode.
-pub const CLUSTER_ROLE_NAMESPACED: &str = "serin-controller-cluster";
+/// The name of the ClusterRole (and its binding) for the cluster-scoped
+/// rules in namespaced mode. It names the controller's namespace, so that
+/// several namespaced installs (one per team) do not overwrite each other's
+/// binding.
+pub fn cluster_role_namespaced(opts: &InstallOptions) -> String {
+    format!("serin-controller-cluster-{}", opts.namespace)
+}
 /// The name of the Role for the leader Lease in the controller's namespace.
 pub const LEADER_ROLE: &str = "serin-controller-leader-election";
 
@@ -212,8 +217,9 @@ pub fn objects(opts: &InstallOptions) -> Vec<Value> {
             out.push(role("Role", ROLE, Some(ns), rules));
             out.push(binding("Role", ROLE, Some(ns), opts));
             let cluster = policy_rules(&[Scope::Cluster]);
-            out.push(role("ClusterRole", CLUSTER_ROLE_NAMESPACED, None, cluster));
-            out.push(binding("ClusterRole", CLUSTER_ROLE_NAMESPACED, None, opts));
+            let name = cluster_role_namespaced(opts);
+            out.push(role("ClusterRole", &name, None, cluster));
+            out.push(binding("ClusterRole", &name, None, opts));
         }
     }
     let own = Some(opts.namespace.as_str());

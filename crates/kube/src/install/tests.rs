@@ -135,8 +135,15 @@ fn namespaced_mode_grants_a_role_there_and_passes_the_namespace() {
 
 #[test]
 fn namespaced_mode_keeps_cluster_templates_in_a_cluster_role_of_their_own() {
-    let objects = manifests(&namespaced("team-a")).unwrap();
-    let cluster = find(&objects, "ClusterRole", rbac::CLUSTER_ROLE_NAMESPACED);
+    let opts = namespaced("team-a");
+    let objects = manifests(&opts).unwrap();
+    let name = rbac::cluster_role_namespaced(&opts);
+    assert_eq!(name, "serin-controller-cluster-serin-system");
+    let cluster = find(&objects, "ClusterRole", &name);
+    assert_eq!(
+        find(&objects, "ClusterRoleBinding", &name)["roleRef"]["name"],
+        name.as_str()
+    );
     assert_eq!(
         cluster["rules"],
         json!([{"apiGroups": ["serin.dev"], "resources": ["clusteranalysistemplates"], "verbs": ["get", "list", "watch"]}])
@@ -144,6 +151,26 @@ fn namespaced_mode_keeps_cluster_templates_in_a_cluster_role_of_their_own() {
     let role = find(&objects, "Role", rbac::ROLE);
     let text = role["rules"].to_string();
     assert!(!text.contains("clusteranalysistemplates"), "{text}");
+}
+
+#[test]
+fn two_namespaced_installs_do_not_share_a_cluster_binding() {
+    let team_a = namespaced("team-a");
+    let team_b = InstallOptions {
+        namespace: "serin-team-b".into(),
+        ..namespaced("team-b")
+    };
+    let cluster_names = |opts: &InstallOptions| -> Vec<String> {
+        manifests(opts)
+            .unwrap()
+            .into_iter()
+            .filter(|o| o["kind"] == "ClusterRoleBinding")
+            .map(|o| o["metadata"]["name"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let (a, b) = (cluster_names(&team_a), cluster_names(&team_b));
+    assert_eq!(a.len(), 1);
+    assert!(a.iter().all(|n| !b.contains(n)), "{a:?} {b:?}");
 }
 
 #[test]
