@@ -9,7 +9,6 @@ mod kube_support;
 use kube_support::{Cluster, LIMIT, USER, dead_port};
 use serde_json::{Value, json};
 use serin_api::Command;
-use tokio::io::{AsyncBufReadExt, BufReader, Lines};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn each_verb_appends_its_command_to_the_queue_with_increasing_ids() {
@@ -129,11 +128,8 @@ async fn context_flag_selects_the_cluster_and_the_current_context_is_the_default
         "rollout default/web: pause sent (command #1)\n"
     );
     assert_eq!(current.code, Some(2), "{}", current.stderr);
-    assert!(
-        current.stderr.contains("rollout default/web"),
-        "{}",
-        current.stderr
-    );
+    let refused = format!("reading rollout default/web from {}/", cluster.dead_server);
+    assert!(current.stderr.contains(&refused), "{}", current.stderr);
     assert_eq!(cluster.queue("default", "web").len(), 1);
 }
 
@@ -215,22 +211,9 @@ async fn status_text_draws_the_weights_of_both_versions() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn status_watch_prints_a_new_state_when_the_status_changes() {
     let cluster = Cluster::with("checkout-paused.yaml").await;
-    let path = cluster.kubeconfig.to_string_lossy().into_owned();
-    let mut child = cluster
-        .command(&[
-            "status",
-            "checkout",
-            "-w",
-            "-o",
-            "json",
-            "--kubeconfig",
-            &path,
-        ])
-        .spawn()
-        .expect("spawn");
-    let mut lines = BufReader::new(child.stdout.take().expect("stdout")).lines();
+    let mut watch = cluster.follow(&["status", "checkout", "-w", "-o", "json"]);
 
-    let first = next_view(&mut lines).await;
+    let first = watch.next_view().await;
     cluster
         .fake
         .patch_status(
@@ -247,8 +230,7 @@ async fn status_watch_prints_a_new_state_when_the_status_changes() {
             } }),
         )
         .expect("status written");
-    let second = next_view(&mut lines).await;
-    child.kill().await.expect("kill");
+    let second = watch.next_view().await;
 
     assert_eq!(
         (&first["phase"], &first["canaryWeight"]),
@@ -262,6 +244,27 @@ async fn status_watch_prints_a_new_state_when_the_status_changes() {
         ),
         (&json!("Progressing"), &json!(60), &json!("2/4"))
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn status_watch_says_when_the_rollout_is_deleted_and_shows_it_again_when_recreated() {
+    let cluster = Cluster::with("checkout-paused.yaml").await;
+    let mut watch = cluster.follow(&["status", "checkout", "-w", "-o", "json"]);
+
+    watch.next_view().await;
+    cluster
+        .fake
+        .delete("serin.dev/v1alpha1", "Rollout", Some("default"), "checkout")
+        .expect("deleted");
+    let deleted = watch.next_line().await;
+    cluster
+        .fake
+        .load_yaml(&kube_support::fixture("checkout-paused.yaml"))
+        .expect("recreated");
+    let again = watch.next_view().await;
+
+    assert_eq!(deleted, "rollout default/checkout deleted");
+    assert_eq!(again["name"], "checkout");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -309,10 +312,12 @@ async fn list_shows_the_namespace_rollouts_like_kubectl_get() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn list_all_namespaces_adds_the_namespace_column() {
+async fn list_all_namespaces_alone_selects_kubernetes_and_adds_the_namespace_column() {
     let cluster = Cluster::with("rollouts.yaml").await;
+    let mut cmd = cluster.command(&["list", "-A"]);
+    cmd.env("KUBECONFIG", &cluster.kubeconfig);
 
-    let out = cluster.serin(&["list", "-A"]).await;
+    let out = cluster.run(cmd).await;
 
     let text = out.ok();
     let header: Vec<&str> = text
@@ -345,16 +350,6 @@ async fn without_kubernetes_flags_the_commands_still_talk_to_the_daemon() {
 
     assert_eq!(out.code, Some(2));
     assert!(out.stderr.contains("serin daemon"), "{}", out.stderr);
-}
-
-/// The next view a `status -w -o json` prints, within [`LIMIT`].
-async fn next_view<R: tokio::io::AsyncBufRead + Unpin>(lines: &mut Lines<R>) -> Value {
-    let line = tokio::time::timeout(LIMIT, lines.next_line())
-        .await
-        .expect("a new state in time")
-        .expect("read")
-        .expect("serin still runs");
-    serde_json::from_str(&line).expect("a JSON view per line")
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

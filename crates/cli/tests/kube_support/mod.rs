@@ -15,6 +15,8 @@ use serde_json::Value;
 use serin_api::CommandRequest;
 use serin_api::k8s::{COMMANDS_ANNOTATION, parse_commands};
 use serin_kube_fake::{FakeApiServer, FakeHandle};
+use tokio::io::{AsyncBufReadExt, BufReader, Lines};
+use tokio::process::{Child, ChildStdout};
 
 /// Every wait for a child's output ends within this.
 pub const LIMIT: Duration = Duration::from_secs(30);
@@ -39,6 +41,8 @@ pub struct Cluster {
     pub dir: tempfile::TempDir,
     /// The fake's own kubeconfig (one context, namespace `default`).
     pub kubeconfig: PathBuf,
+    /// The `dead` context's server: a loopback URL nobody listens on.
+    pub dead_server: String,
 }
 
 impl Cluster {
@@ -52,6 +56,7 @@ impl Cluster {
             fake,
             dir,
             kubeconfig,
+            dead_server: format!("http://127.0.0.1:{}", dead_port()),
         }
     }
 
@@ -95,6 +100,20 @@ impl Cluster {
         let mut all = args.to_vec();
         all.extend(["--kubeconfig", path.as_str()]);
         self.run(self.command(&all)).await
+    }
+
+    /// Starts `serin ARGS --kubeconfig <the fake's>` that keeps running
+    /// (killed when the [`Following`] is dropped).
+    pub fn follow(&self, args: &[&str]) -> Following {
+        let path = self.kubeconfig.to_string_lossy().into_owned();
+        let mut all = args.to_vec();
+        all.extend(["--kubeconfig", path.as_str()]);
+        let mut child = self.command(&all).spawn().expect("spawn");
+        let stdout = child.stdout.take().expect("stdout");
+        Following {
+            _child: child,
+            lines: BufReader::new(stdout).lines(),
+        }
     }
 
     /// Runs a prepared command to the end.
@@ -143,7 +162,7 @@ impl Cluster {
         format!(
             "apiVersion: v1\nkind: Config\nclusters:\n\
              - name: fake\n  cluster:\n    server: {url}\n\
-             - name: dead\n  cluster:\n    server: http://127.0.0.1:{dead}\n\
+             - name: dead\n  cluster:\n    server: {dead}\n\
              users:\n- name: someone\n  user: {{}}\n\
              contexts:\n\
              - name: fake\n  context:\n    cluster: fake\n    user: someone\n\
@@ -151,7 +170,7 @@ impl Cluster {
              - name: dead\n  context:\n    cluster: dead\n    user: someone\n\
              current-context: {current}\n",
             url = self.fake.url(),
-            dead = dead_port(),
+            dead = self.dead_server,
         )
     }
 }
@@ -162,6 +181,28 @@ pub fn dead_port() -> u16 {
         .and_then(|l| l.local_addr())
         .map(|a| a.port())
         .expect("a free port")
+}
+
+/// A `serin` still running (`status -w`), read line by line.
+pub struct Following {
+    _child: Child,
+    lines: Lines<BufReader<ChildStdout>>,
+}
+
+impl Following {
+    /// The next line it prints, within [`LIMIT`].
+    pub async fn next_line(&mut self) -> String {
+        tokio::time::timeout(LIMIT, self.lines.next_line())
+            .await
+            .expect("a new line in time")
+            .expect("read")
+            .expect("serin still runs")
+    }
+
+    /// The next line it prints, as JSON (a view of `status -w -o json`).
+    pub async fn next_view(&mut self) -> Value {
+        serde_json::from_str(&self.next_line().await).expect("a JSON view per line")
+    }
 }
 
 /// A finished `serin`.
