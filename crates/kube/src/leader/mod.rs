@@ -11,6 +11,27 @@
 //! duration) steps down before anyone else may take over. Leadership is
 //! published on a `watch` channel.
 //!
+//! A controller wires it like this: reconcile only while the receiver says
+//! true, and on SIGTERM stop reconciling first, then let the elector
+//! release the Lease.
+//!
+//! ```no_run
+//! # async fn demo(client: kube::Client) -> Result<(), Box<dyn std::error::Error>> {
+//! use serin_kube::leader::{LeaderConfig, LeaderElector};
+//! let config = LeaderConfig::from_pod_env(|k| std::env::var(k).ok())?;
+//! let elector = LeaderElector::new(client, config)?;
+//! let mut leading = elector.leadership();
+//! let (stopped_tx, stopped_rx) = tokio::sync::oneshot::channel::<()>();
+//! let election = tokio::spawn(elector.run(async move {
+//!     let _ = stopped_rx.await;
+//! }));
+//! leading.wait_for(|l| *l).await?;
+//! // ... reconcile until SIGTERM or until `leading` turns false ...
+//! let _ = stopped_tx.send(());
+//! election.await??;
+//! # Ok(()) }
+//! ```
+//!
 //! [`config`] holds the settings, [`lease`] the pure decisions over a Lease
 //! (what to do with it, what to write), [`elector`] the loop that talks to
 //! the API.
