@@ -8,8 +8,8 @@
 //! `--kubeconfig`, else `KUBECONFIG` (several paths merged), else
 //! `~/.kube/config`, else the in-cluster service account; `--context`
 //! picks a context; the namespace is `-n`, else the context's, else
-//! `default`. It also owns reading one Rollout, with the "not found"
-//! message every command prints.
+//! `default`. It also owns reading one Rollout (with the "not found"
+//! message every command prints) and its command-queue annotation.
 
 use std::path::PathBuf;
 
