@@ -1,14 +1,16 @@
 //! Turns the desired world into actions, in a safe order: traffic first (so
 //! an abort's first action sends everything to stable), then analysis stops,
 //! replicas, analysis starts. A version no longer wanted is scaled down only
-//! once the router no longer reports traffic to it, and not before its
-//! scheduled time.
+//! once the router no longer reports traffic to it, not before its
+//! scheduled time, and (a replaced canary on a replica split) only as far
+//! as `maxUnavailable` allows.
 
 use serin_api::AnalysisPhase;
 
 use crate::context::{Cx, Desired, Draft, RunSpec, Wait, WantedRun};
 use crate::output::Action;
 use crate::strategy;
+use crate::surge;
 
 /// Appends the actions that move the world toward `desired`.
 pub(crate) fn actions(cx: &Cx<'_>, d: &mut Draft, desired: &Desired) {
@@ -63,11 +65,13 @@ pub(crate) fn actions(cx: &Cx<'_>, d: &mut Draft, desired: &Desired) {
     }
 }
 
-/// Scales down versions that are no longer wanted, when it is safe and due.
+/// Scales down versions that are no longer wanted, when it is safe and due;
+/// on a replica split, only as far as `maxUnavailable` allows.
 fn retire(cx: &Cx<'_>, d: &mut Draft, desired: &Desired) {
     d.st.scale_downs
         .retain(|s| !desired.replicas.contains_key(&s.revision));
     let delay = strategy::abort_delay_ms(cx.spec);
+    let mut keep = surge::keep_ready(cx, d);
     for (revision, version) in &cx.obs.versions {
         if desired.replicas.contains_key(revision) {
             continue;
@@ -95,10 +99,14 @@ fn retire(cx: &Cx<'_>, d: &mut Draft, desired: &Desired) {
             }
         };
         if cx.now >= at {
-            d.actions.push(Action::Scale {
-                revision: revision.clone(),
-                replicas: 0,
-            });
+            let kept = version.ready.min(version.replicas).min(keep);
+            keep -= kept;
+            if kept < version.replicas {
+                d.actions.push(Action::Scale {
+                    revision: revision.clone(),
+                    replicas: kept,
+                });
+            }
         } else {
             d.wake_at(at);
         }

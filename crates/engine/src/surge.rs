@@ -11,7 +11,8 @@ use serde::Serialize;
 use serde_json::Value;
 use serin_api::canary::CanaryStrategy;
 
-use crate::context::Cx;
+use crate::context::{Cx, Draft};
+use crate::strategy::{self, Shape, Split};
 
 /// Each of `maxSurge` and `maxUnavailable` when unset: 25% (as Argo Rollouts
 /// and Kubernetes Deployments).
@@ -199,6 +200,28 @@ fn total_asked(cx: &Cx<'_>) -> u32 {
         .versions
         .values()
         .fold(0u32, |sum, v| sum.saturating_add(v.replicas))
+}
+
+/// Ready replicas that the versions being retired (a replaced canary) must
+/// keep in all while a canary split by replica ratio is released: as many as
+/// the stable and the canary lack of `replicas - maxUnavailable`. None
+/// otherwise, nor once the release is aborted (all its traffic is back on
+/// stable; the canary goes when due).
+///
+/// The stable and the canary only ever spend what they have above that
+/// bound, so when they lack some they spend nothing, and the two never
+/// spend the same replicas.
+pub(crate) fn keep_ready(cx: &Cx<'_>, d: &Draft) -> u32 {
+    let Shape::Canary(c) = strategy::shape(cx.spec) else {
+        return 0;
+    };
+    if strategy::split(cx.spec, c) != Split::Replicas || !d.releasing() || d.aborted() {
+        return 0;
+    }
+    let r = cx.replicas();
+    let fleet = Fleet::observe(cx, &d.stable(), &d.current());
+    let least = r.saturating_sub(Budget::of(c, r).unavailable);
+    least.saturating_sub(fleet.ready.stable.saturating_add(fleet.ready.canary))
 }
 
 /// From `asked` up toward `want`, using up `room`.

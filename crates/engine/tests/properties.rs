@@ -335,10 +335,11 @@ fn bounds(spec: &RolloutSpec) -> Option<Bounds> {
 
 /// A pass never asks for more than `replicas + maxSurge` replicas in all
 /// when it scales anything up (whichever of its actions are applied), and
-/// its own scale-downs never leave fewer than `replicas - maxUnavailable` of
-/// the stable's and the canary's replicas ready (nor fewer than were, when
-/// there were fewer already). An aborted release is exempt from the second:
-/// it sends traffic to stable and retires the canary.
+/// its own scale-downs never leave fewer than `replicas - maxUnavailable`
+/// replicas ready (nor fewer than were, when there were fewer already): of
+/// every version while a replica split's release is under way (a replaced
+/// canary counted), else of the stable and the canary. An aborted release is
+/// exempt from the second: it sends traffic to stable and retires the canary.
 fn check_surge(world: &World, p: &Plan) -> Result<(), TestCaseError> {
     let Some(b) = bounds(&world.spec) else {
         return Ok(());
@@ -371,17 +372,21 @@ fn check_surge(world: &World, p: &Plan) -> Result<(), TestCaseError> {
     }
     let stable = p.status.stable_revision.clone().unwrap_or_default();
     let current = p.status.current_revision.clone().unwrap_or_default();
+    let releasing = current != stable;
     let governed = |rev: &str| rev == stable || (b.by_replicas && rev == current);
-    let mut versions = vec![stable.clone()];
-    if current != stable {
-        versions.push(current.clone());
-    }
+    let versions: Vec<String> = if b.by_replicas && releasing {
+        world.obs.versions.keys().cloned().collect()
+    } else if releasing {
+        vec![stable.clone(), current.clone()]
+    } else {
+        vec![stable.clone()]
+    };
     let available = |after: bool| -> u32 {
         versions
             .iter()
             .map(|rev| {
                 let n = match scales.get(rev.as_str()) {
-                    Some(n) if after && governed(rev) => *n,
+                    Some(n) if after && (governed(rev) || (b.by_replicas && releasing)) => *n,
                     _ => asked(rev),
                 };
                 world.obs.ready(rev).min(n)
