@@ -86,13 +86,13 @@ impl LeaderElector {
                         tracing::info!(lease = %c.name, identity = %c.identity, "became the leader");
                     }
                     renewed_at = Some(started);
-                    self.leading.send_replace(true);
+                    self.set_leading(true);
                 }
                 Ok(Ok(Attempt::Held(holder))) => {
                     if renewed_at.take().is_some() {
                         tracing::warn!(lease = %c.name, %holder, "lost the lease to another holder");
                     }
-                    self.leading.send_replace(false);
+                    self.set_leading(false);
                 }
                 Ok(Ok(Attempt::Conflict)) => {
                     tracing::debug!(lease = %c.name, "lease written by another candidate meanwhile");
@@ -109,10 +109,10 @@ impl LeaderElector {
             if renewed_at.is_some_and(|t| Instant::now() >= t + c.renew_deadline) {
                 tracing::warn!(lease = %c.name, "no renewal within the renew deadline; stepping down");
                 renewed_at = None;
-                self.leading.send_replace(false);
+                self.set_leading(false);
             }
         }
-        self.leading.send_replace(false);
+        self.set_leading(false);
         if renewed_at.is_some() {
             self.release().await?;
         }
@@ -196,6 +196,16 @@ impl LeaderElector {
                     name: c.name.clone(),
                 })
             })
+    }
+
+    /// Publishes leadership, waking receivers only when it changes (not on
+    /// every renewal).
+    fn set_leading(&self, leading: bool) {
+        self.leading.send_if_modified(|current| {
+            let changed = *current != leading;
+            *current = leading;
+            changed
+        });
     }
 
     fn api_error(&self, source: kube::Error) -> LeaderError {
