@@ -8,7 +8,7 @@ use std::future::Future;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use futures::StreamExt;
+use futures::{FutureExt, StreamExt};
 use k8s_openapi::api::apps::v1::{Deployment, ReplicaSet};
 use kube::runtime::controller::{Action as Requeue, Config as RuntimeConfig, Controller};
 use kube::runtime::events::{Recorder, Reporter};
@@ -67,6 +67,17 @@ where
     reader
 }
 
+/// Whether a cache has had its first list.
+fn is_ready<K: Resource<DynamicType = ()> + Clone>(store: &Store<K>) -> bool
+where
+    K: 'static,
+{
+    store
+        .wait_until_ready()
+        .now_or_never()
+        .is_some_and(|r| r.is_ok())
+}
+
 /// Runs the controller until `shutdown` resolves (in-flight passes finish).
 ///
 /// # Errors
@@ -115,14 +126,20 @@ pub async fn run(
     if let Some(ready) = parts.ready {
         let (rollouts, rs, templates) = (rollouts.clone(), rs_reader, templates);
         tokio::spawn(async move {
-            let synced = rollouts.wait_until_ready().await.is_ok()
-                && rs.wait_until_ready().await.is_ok()
-                && templates.wait_until_ready().await.is_ok();
-            let cluster = match cluster_templates {
-                Some(c) => c.wait_until_ready().await.is_ok(),
-                None => true,
-            };
-            let _ = ready.send(synced && cluster);
+            // Looked at in turn rather than awaited: a wait on the
+            // controller's own store, polled before its first list is
+            // done, was seen never to wake.
+            loop {
+                let synced = is_ready(&rollouts)
+                    && is_ready(&rs)
+                    && is_ready(&templates)
+                    && cluster_templates.as_ref().is_none_or(is_ready);
+                if synced {
+                    let _ = ready.send(true);
+                    return;
+                }
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
         });
     }
     let referring = rollouts.clone();

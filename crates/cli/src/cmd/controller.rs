@@ -132,13 +132,16 @@ async fn run_async(args: &Args) -> anyhow::Result<ExitCode> {
         stopped(stop_rx.clone()),
     ));
 
+    // The elector stops only after the last pass: a standby must not lead
+    // while this replica is still writing.
+    let (elector_stop_tx, elector_stop_rx) = watch::channel(false);
     let mut lost = None;
     let elector = if args.leader_elect {
         let mut config = LeaderConfig::new(args.lease_namespace.clone(), identity(args));
         config.name = args.lease_name.clone();
         let elector = LeaderElector::new(client.clone(), config)?;
         let mut leading = elector.leadership();
-        let task = tokio::spawn(elector.run(stopped(stop_rx.clone())));
+        let task = tokio::spawn(elector.run(stopped(elector_stop_rx)));
         tracing::info!("waiting to lead");
         let mut stop = stop_rx.clone();
         tokio::select! {
@@ -154,9 +157,10 @@ async fn run_async(args: &Args) -> anyhow::Result<ExitCode> {
         None
     };
 
+    let lost_lease = Arc::new(std::sync::atomic::AtomicBool::new(false));
     let shutdown = {
         let stop = stop_rx.clone();
-        let lost = lost.clone();
+        let lost_lease = lost_lease.clone();
         async move {
             let stop = stopped(stop);
             match lost {
@@ -164,6 +168,7 @@ async fn run_async(args: &Args) -> anyhow::Result<ExitCode> {
                     () = stop => {}
                     _ = l.wait_for(|leading| !*leading) => {
                         tracing::error!("lost the leader Lease: stopping");
+                        lost_lease.store(true, std::sync::atomic::Ordering::SeqCst);
                     }
                 },
                 None => stop.await,
@@ -182,13 +187,13 @@ async fn run_async(args: &Args) -> anyhow::Result<ExitCode> {
         ready: Some(ready_tx),
     };
     serin_kube::run(client, parts, shutdown).await?;
-    let lost_lease = lost.as_ref().is_some_and(|l| !*l.borrow());
     let _ = stop_tx.send(true);
+    let _ = elector_stop_tx.send(true);
     if let Some(task) = elector {
         let _ = tokio::time::timeout(Duration::from_secs(5), task).await;
     }
     let _ = tokio::time::timeout(Duration::from_secs(5), ops).await;
-    Ok(if lost_lease {
+    Ok(if lost_lease.load(std::sync::atomic::Ordering::SeqCst) {
         ExitCode::from(1)
     } else {
         ExitCode::SUCCESS

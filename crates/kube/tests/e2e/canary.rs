@@ -19,6 +19,11 @@ async fn a_canary_goes_through_its_steps_and_is_promoted() {
         })
         .await;
     let v1 = first.stable_revision.clone().expect("a stable revision");
+    let mut ready = w.ready.clone();
+    tokio::time::timeout(Duration::from_secs(10), ready.wait_for(|r| *r))
+        .await
+        .expect("the controller says it is ready")
+        .expect("ready");
     assert_eq!(w.replicas("web").await, vec![(v1.clone(), 4)]);
 
     // When web:2 is released

@@ -28,6 +28,9 @@ pub struct World {
     pub fake: FakeHandle,
     pub client: kube::Client,
     pub clock: Arc<ManualClock>,
+    /// True once the running controller's caches are synced.
+    pub ready: tokio::sync::watch::Receiver<bool>,
+    ready_tx: Arc<tokio::sync::watch::Sender<bool>>,
     running: Option<Running>,
 }
 
@@ -64,10 +67,13 @@ impl World {
         let (fake, client) = FakeApiServer::start_with(options)
             .await
             .expect("fake starts");
+        let (ready_tx, ready) = tokio::sync::watch::channel(false);
         World {
             fake,
             client,
             clock: Arc::new(ManualClock::starting_now()),
+            ready,
+            ready_tx: Arc::new(ready_tx),
             running: None,
         }
     }
@@ -77,6 +83,7 @@ impl World {
         assert!(self.running.is_none(), "already running");
         let config = self.fake.client_config().expect("client config");
         let clock = self.clock.clone();
+        let ready_tx = self.ready_tx.clone();
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
         let thread = std::thread::spawn(move || {
             let rt = tokio::runtime::Builder::new_multi_thread()
@@ -86,6 +93,12 @@ impl World {
                 .expect("runtime");
             rt.block_on(async move {
                 let client = kube::Client::try_from(config).expect("client");
+                let (tx, mut rx) = tokio::sync::watch::channel(false);
+                tokio::spawn(async move {
+                    while rx.changed().await.is_ok() {
+                        let _ = ready_tx.send(*rx.borrow());
+                    }
+                });
                 let parts = Parts {
                     config: Config {
                         resync: Duration::from_millis(100),
@@ -94,7 +107,7 @@ impl World {
                     },
                     clock,
                     report: None,
-                    ready: None,
+                    ready: Some(tx),
                 };
                 tokio::select! {
                     r = serin_kube::run(client, parts, std::future::pending()) => {
