@@ -120,6 +120,12 @@ impl Shared {
         self.managers.lock().unwrap_or_else(|p| p.into_inner())
     }
 
+    /// The analysis manager of `rollout` if one was made.
+    pub fn existing_manager(&self, rollout: &Rollout) -> Option<Arc<Manager>> {
+        let key = rollout.uid().unwrap_or_else(|| rollout.name_any());
+        self.lock().get(&key).cloned()
+    }
+
     /// The analysis manager of `rollout`, made (and its runs resumed from
     /// their objects) on first use.
     pub async fn manager(&self, rollout: &Rollout) -> Result<Arc<Manager>, ControllerError> {

@@ -94,8 +94,11 @@ pub async fn run(
     let labelled = watcher::Config::default().labels(ROLLOUT_LABEL);
 
     let (rs_reader, rs_writer) = reflector::store::<ReplicaSet>();
-    let rs_stream = reflector::reflector(rs_writer, watcher(api(&client, ns), labelled.clone()))
+    // The cache keeps what a pass reads, not what the API server tracks.
+    let rs_stream = watcher(api(&client, ns), labelled.clone())
         .default_backoff()
+        .modify(|rs: &mut ReplicaSet| rs.managed_fields_mut().clear())
+        .reflect(rs_writer)
         .touched_objects();
     let templates = cache::<AnalysisTemplate>(api(&client, ns), watcher::Config::default());
     let cluster_templates = ns.is_none().then(|| {

@@ -35,8 +35,8 @@ pub struct Exec<'a> {
     pub wanted: &'a Wanted,
     /// Its routers.
     pub routers: &'a Routers,
-    /// Its analysis manager.
-    pub manager: &'a Manager,
+    /// Its analysis manager (made before the pass when its plan has analysis).
+    pub manager: Option<&'a Manager>,
     /// The values analysis arguments and webhooks read.
     pub args: ArgSource,
     /// Revision numbers, from the status being written.
@@ -61,8 +61,9 @@ impl Exec<'_> {
                 Action::StartAnalysis { .. }
                 | Action::StopAnalysis { .. }
                 | Action::CallWebhook { .. } => {
-                    self.manager
-                        .execute(std::slice::from_ref(action), &self.args);
+                    if let Some(m) = self.manager {
+                        m.execute(std::slice::from_ref(action), &self.args);
+                    }
                 }
                 Action::SetDesiredRevision { revision } => self.undo_to(revision).await?,
                 Action::Event { reason, message } => self.event(*reason, message).await,

@@ -18,7 +18,7 @@ use serin_api::rollout::WorkloadScaleDown;
 use serin_api::status::{Condition, RolloutPhase, Traffic};
 use serin_api::{Rollout, RolloutStatus};
 use serin_engine::measure::ArgSource;
-use serin_engine::{EventReason, Observed};
+use serin_engine::{Action, EventReason, Observed};
 use serin_traffic::{Routers, Target};
 
 use crate::context::Shared;
@@ -74,7 +74,13 @@ pub async fn apply(cached: Arc<Rollout>, shared: &Shared) -> Result<Requeue, Con
     };
     let sets = observe::replica_sets(shared, &rollout);
     let versions = observe::versions(shared, &rollout, &sets).await?;
-    let manager = shared.manager(&rollout).await?;
+    // A rollout with no analysis in its status and none running here gets
+    // no manager (and no list of its AnalysisRuns) until its plan asks for one.
+    let mut manager = match shared.existing_manager(&rollout) {
+        Some(m) => Some(m),
+        None if !old.analysis.is_empty() => Some(shared.manager(&rollout).await?),
+        None => None,
+    };
     let routers = routers(shared, &rollout);
     let traffic = if routers.is_empty() {
         old.traffic.stable.is_some().then(|| old.traffic.clone())
@@ -90,17 +96,26 @@ pub async fn apply(cached: Arc<Rollout>, shared: &Shared) -> Result<Requeue, Con
         desired_revision: wanted.revision.clone(),
         versions,
         traffic,
-        analysis_runs: manager.run_states(),
+        analysis_runs: manager.as_ref().map(|m| m.run_states()).unwrap_or_default(),
         commands: commands.clone(),
     };
     let plan = serin_engine::plan(&rollout.spec, &observed, shared.clock.now());
+    let analysis = plan.actions.iter().any(|a| {
+        matches!(
+            a,
+            Action::StartAnalysis { .. } | Action::StopAnalysis { .. } | Action::CallWebhook { .. }
+        )
+    });
+    if manager.is_none() && analysis {
+        manager = Some(shared.manager(&rollout).await?);
+    }
     let mut exec = Exec {
         shared,
         rollout: &rollout,
         sets: &sets,
         wanted: &wanted,
         routers: &routers,
-        manager: &manager,
+        manager: manager.as_deref(),
         args: ArgSource {
             name: rollout.name_any(),
             namespace: ns.clone(),
