@@ -68,10 +68,7 @@ where
 }
 
 /// Whether a cache has had its first list.
-fn is_ready<K: Resource<DynamicType = ()> + Clone>(store: &Store<K>) -> bool
-where
-    K: 'static,
-{
+fn is_ready<K: Resource<DynamicType = ()> + Clone + 'static>(store: &Store<K>) -> bool {
     store
         .wait_until_ready()
         .now_or_never()
