@@ -248,6 +248,36 @@ impl World {
 impl Drop for World {
     fn drop(&mut self) {
         self.kill_controller();
+        if let Some(dir) = std::env::var_os(WRITTEN_OBJECTS) {
+            self.save_written(std::path::Path::new(&dir));
+        }
+    }
+}
+
+/// When set, each scenario leaves every core object the controller wrote
+/// (ReplicaSets, Services, Events) in this directory, one JSON file each,
+/// for `scripts/test` to check with `kubernetes-validate --strict`.
+pub const WRITTEN_OBJECTS: &str = "SERIN_WRITTEN_OBJECTS";
+
+impl World {
+    fn save_written(&self, dir: &std::path::Path) {
+        let _ = std::fs::create_dir_all(dir);
+        let port = self.fake.url().rsplit(':').next().unwrap_or("0").to_owned();
+        let kinds = [
+            ("apps/v1", "ReplicaSet"),
+            ("v1", "Service"),
+            ("events.k8s.io/v1", "Event"),
+        ];
+        for (api_version, kind) in kinds {
+            for object in self.fake.objects(api_version, kind) {
+                let name = object
+                    .pointer("/metadata/name")
+                    .and_then(serde_json::Value::as_str)
+                    .unwrap_or("unnamed");
+                let file = dir.join(format!("{port}-{kind}-{name}.json"));
+                let _ = std::fs::write(file, object.to_string());
+            }
+        }
     }
 }
 
