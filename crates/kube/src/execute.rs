@@ -112,8 +112,18 @@ impl Exec<'_> {
         );
         match api.create(&PostParams::default(), &rs).await {
             Ok(_) => Ok(()),
-            // The cache had not seen it yet: make sure of its size.
+            // The cache had not seen it yet: make sure of its size, if it is ours.
             Err(kube::Error::Api(s)) if s.code == 409 => {
+                let existing = api.get(&rs.name_any()).await?;
+                let ours = existing.labels().get(serin_api::k8s::ROLLOUT_LABEL)
+                    == Some(&self.rollout.name_any());
+                if !ours {
+                    return Err(ControllerError::Spec(format!(
+                        "ReplicaSet {}/{} exists and is not this rollout's",
+                        self.ns(),
+                        rs.name_any()
+                    )));
+                }
                 let merge = json!({"spec": {"replicas": want}});
                 api.patch(
                     &rs.name_any(),

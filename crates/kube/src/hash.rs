@@ -13,10 +13,14 @@ const ALPHABET: &[u8] = b"bcdfghjklmnpqrstvwxz2456789";
 /// The length of a revision.
 pub const LEN: usize = 10;
 
-/// The revision of `template`: FNV-1a (64 bits) of its JSON, in
-/// [`ALPHABET`] letters.
+/// The revision of `template`: FNV-1a (64 bits) of `serin:` and its JSON,
+/// in the letters of `ALPHABET`. The prefix keeps it apart from a hash another
+/// controller takes of the same template (a `workloadRef` Deployment's
+/// ReplicaSet is named `<deployment>-<its hash>`, and a Rollout may share
+/// the Deployment's name).
 pub fn revision_of(template: &PodTemplateSpec) -> String {
-    let bytes = serde_json::to_vec(template).unwrap_or_default();
+    let mut bytes = b"serin:".to_vec();
+    bytes.extend(serde_json::to_vec(template).unwrap_or_default());
     encode(fnv1a(&bytes))
 }
 

@@ -6,3 +6,4 @@ mod bluegreen;
 mod canary;
 mod lifecycle;
 mod support;
+mod workload;
