@@ -11,6 +11,7 @@
 //! [`TrafficRouter::restore`] puts the object back.
 
 mod error;
+pub mod nginx;
 pub mod service;
 
 pub use error::RouterError;
@@ -117,7 +118,10 @@ impl Routers {
 /// none otherwise (a canary then splits by replica ratio).
 pub fn for_rollout(target: Target, spec: &serin_api::RolloutSpec) -> Routers {
     let mut routers: Vec<Box<dyn TrafficRouter>> = Vec::new();
-    if let Some(router) = service::ServiceRouter::for_spec(target, spec) {
+    if let Some(router) = service::ServiceRouter::for_spec(target.clone(), spec) {
+        routers.push(Box::new(router));
+    }
+    if let Some(router) = nginx::NginxRouter::for_spec(target.clone(), spec) {
         routers.push(Box::new(router));
     }
     Routers::new(routers)
