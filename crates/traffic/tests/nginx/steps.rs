@@ -2,7 +2,7 @@
 //! `maxTrafficWeight`), header routes matched exactly, by prefix and by
 //! regex, a cookie route, an abort, a promotion.
 
-use serde_json::json;
+use serde_json::{Value, json};
 use serin_traffic::TrafficRouter;
 
 use crate::support::{WEB_CANARY, World, given, record, routed, stable, weighted};
@@ -58,91 +58,59 @@ async fn a_max_traffic_weight_scales_the_weight_against_a_total() {
     );
 }
 
-#[tokio::test]
-async fn an_exact_header_route_is_a_header_and_its_value() {
+/// Applies a 10% canary with one route of `matches`, and checks the canary
+/// Ingress is the clone of `web` with exactly the NGINX annotations
+/// `rules` (beside `canary`, the weight and serin's record).
+async fn route_is_written_as(matches: Value, rules: Value) {
     let w = World::start().await;
-    let t = routed(
-        weighted(0),
-        "qa",
-        json!([{"headerName": "x-qa", "headerValue": {"exact": "yes"}}]),
-    );
+    let t = routed(weighted(10), "qa", matches);
     w.web().apply(&t).await.expect("applied");
 
-    assert_eq!(
-        w.ingress(WEB_CANARY),
-        w.web_canary(json!({
-            "nginx.ingress.kubernetes.io/canary": "true",
-            "nginx.ingress.kubernetes.io/canary-weight": "0",
-            "nginx.ingress.kubernetes.io/canary-by-header": "x-qa",
-            "nginx.ingress.kubernetes.io/canary-by-header-value": "yes",
-            "serin.dev/traffic": record(&t),
-        }))
-    );
+    let mut annotations = json!({
+        "nginx.ingress.kubernetes.io/canary": "true",
+        "nginx.ingress.kubernetes.io/canary-weight": "10",
+        "serin.dev/traffic": record(&t),
+    });
+    for (key, value) in rules.as_object().expect("a map") {
+        annotations[format!("nginx.ingress.kubernetes.io/{key}")] = value.clone();
+    }
+    assert_eq!(w.ingress(WEB_CANARY), w.web_canary(annotations));
+}
+
+#[tokio::test]
+async fn an_exact_header_route_is_a_header_and_its_value() {
+    route_is_written_as(
+        json!([{"headerName": "x-qa", "headerValue": {"exact": "yes"}}]),
+        json!({"canary-by-header": "x-qa", "canary-by-header-value": "yes"}),
+    )
+    .await;
 }
 
 #[tokio::test]
 async fn a_prefix_header_route_is_an_anchored_escaped_pattern() {
-    let w = World::start().await;
-    let t = routed(
-        weighted(10),
-        "qa",
+    route_is_written_as(
         json!([{"headerName": "x-qa", "headerValue": {"prefix": "team.a-"}}]),
-    );
-    w.web().apply(&t).await.expect("applied");
-
-    assert_eq!(
-        w.ingress(WEB_CANARY),
-        w.web_canary(json!({
-            "nginx.ingress.kubernetes.io/canary": "true",
-            "nginx.ingress.kubernetes.io/canary-weight": "10",
-            "nginx.ingress.kubernetes.io/canary-by-header": "x-qa",
-            "nginx.ingress.kubernetes.io/canary-by-header-pattern": r"^team\.a-",
-            "serin.dev/traffic": record(&t),
-        }))
-    );
+        json!({"canary-by-header": "x-qa", "canary-by-header-pattern": r"^team\.a-"}),
+    )
+    .await;
 }
 
 #[tokio::test]
 async fn a_regex_header_route_is_a_pattern_anchored_at_both_ends() {
-    let w = World::start().await;
-    let t = routed(
-        weighted(0),
-        "qa",
+    route_is_written_as(
         json!([{"headerName": "x-qa", "headerValue": {"regex": "a|b+"}}]),
-    );
-    w.web().apply(&t).await.expect("applied");
-
-    assert_eq!(
-        w.ingress(WEB_CANARY),
-        w.web_canary(json!({
-            "nginx.ingress.kubernetes.io/canary": "true",
-            "nginx.ingress.kubernetes.io/canary-weight": "0",
-            "nginx.ingress.kubernetes.io/canary-by-header": "x-qa",
-            "nginx.ingress.kubernetes.io/canary-by-header-pattern": "^(?:a|b+)$",
-            "serin.dev/traffic": record(&t),
-        }))
-    );
+        json!({"canary-by-header": "x-qa", "canary-by-header-pattern": "^(?:a|b+)$"}),
+    )
+    .await;
 }
 
 #[tokio::test]
 async fn a_cookie_route_set_to_always_is_a_cookie_rule() {
-    let w = World::start().await;
-    let t = routed(
-        weighted(0),
-        "beta",
+    route_is_written_as(
         json!([{"cookieName": "beta", "cookieValue": {"exact": "always"}}]),
-    );
-    w.web().apply(&t).await.expect("applied");
-
-    assert_eq!(
-        w.ingress(WEB_CANARY),
-        w.web_canary(json!({
-            "nginx.ingress.kubernetes.io/canary": "true",
-            "nginx.ingress.kubernetes.io/canary-weight": "0",
-            "nginx.ingress.kubernetes.io/canary-by-cookie": "beta",
-            "serin.dev/traffic": record(&t),
-        }))
-    );
+        json!({"canary-by-cookie": "beta"}),
+    )
+    .await;
 }
 
 #[tokio::test]
