@@ -36,6 +36,26 @@ const EXPECTED: &[(&str, &str, &str)] = &[
     ("apps", "deployments", "get list watch update patch"),
     ("", "pods", "get list watch"),
     ("", "services", "get list watch update patch"),
+    (
+        "networking.k8s.io",
+        "ingresses",
+        "get list watch create update patch delete",
+    ),
+    (
+        "gateway.networking.k8s.io",
+        "httproutes",
+        "get list watch update patch",
+    ),
+    (
+        "networking.istio.io",
+        "virtualservices",
+        "get list watch update patch",
+    ),
+    (
+        "networking.istio.io",
+        "destinationrules",
+        "get list watch update patch",
+    ),
     ("events.k8s.io", "events", "create patch"),
     ("coordination.k8s.io", "leases", "get create update"),
 ];

@@ -135,6 +135,36 @@ pub const RULES: &[Rule] = &[
         "point the stable, canary, active and preview Services' selectors at a revision",
     ),
     rule(
+        "networking.k8s.io",
+        "ingresses",
+        &[
+            "get", "list", "watch", "create", "update", "patch", "delete",
+        ],
+        Scope::Watched,
+        "NGINX: read the stable Ingresses; create, sync and delete the canary Ingress cloned from each",
+    ),
+    rule(
+        "gateway.networking.k8s.io",
+        "httproutes",
+        &["get", "list", "watch", "update", "patch"],
+        Scope::Watched,
+        "Gateway API: set the backendRefs weights and add or remove serin's header and mirror rules",
+    ),
+    rule(
+        "networking.istio.io",
+        "virtualservices",
+        &["get", "list", "watch", "update", "patch"],
+        Scope::Watched,
+        "Istio: set the named routes' weights and add or remove serin's header and mirror routes",
+    ),
+    rule(
+        "networking.istio.io",
+        "destinationrules",
+        &["get", "list", "watch", "update", "patch"],
+        Scope::Watched,
+        "Istio: point the stable and canary subsets at a revision",
+    ),
+    rule(
         "events.k8s.io",
         "events",
         &["create", "patch"],
