@@ -12,6 +12,7 @@
 
 mod error;
 pub mod nginx;
+pub mod gateway_api;
 pub mod service;
 
 pub use error::RouterError;
@@ -123,6 +124,9 @@ pub fn for_rollout(target: Target, spec: &serin_api::RolloutSpec) -> Routers {
         routers.push(Box::new(router));
     }
     if let Some(router) = nginx::NginxRouter::for_spec(target.clone(), spec) {
+        routers.push(Box::new(router));
+    }
+    if let Some(router) = gateway_api::GatewayApiRouter::for_spec(&target, spec) {
         routers.push(Box::new(router));
     }
     Routers::new(routers)
