@@ -7,7 +7,7 @@ use serde_json::json;
 use serin_kube_fake::{Fault, Verb};
 use serin_traffic::TrafficRouter;
 
-use crate::support::{NS, WEB_CANARY, World, given, path, routed, weighted};
+use crate::support::{INGRESSES, NS, ROLLOUT, WEB_CANARY, World, given, path, routed, weighted};
 
 #[tokio::test]
 async fn a_missing_stable_ingress_is_named_and_nothing_is_written() {
@@ -114,4 +114,36 @@ async fn a_canary_ingress_deleted_by_hand_is_made_again() {
     assert_eq!(router.read_back().await.expect("read"), None);
     router.apply(&weighted(10)).await.expect("applied");
     assert_eq!(router.read_back().await.expect("read"), Some(weighted(10)));
+}
+
+#[tokio::test]
+async fn a_create_refused_as_a_conflict_is_read_again_and_retried() {
+    let w = World::start().await;
+    w.fake.inject(Fault {
+        verb: Some(Verb::Create),
+        path_prefix: INGRESSES.to_string(),
+        code: 409,
+        times: 1,
+    });
+
+    w.web()
+        .apply(&weighted(10))
+        .await
+        .expect("applied on the second try");
+
+    assert_eq!(w.fake.request_count_prefix(Verb::Create, INGRESSES), 2);
+    assert_eq!(w.web().read_back().await.expect("read"), Some(weighted(10)));
+}
+
+#[tokio::test]
+async fn a_canary_ingress_is_not_made_without_its_rollout_to_own_it() {
+    let w = World::start().await;
+    w.fake
+        .delete("serin.dev/v1alpha1", "Rollout", Some(NS), ROLLOUT)
+        .expect("deleted");
+
+    let e = w.web().apply(&weighted(10)).await.expect_err("no owner");
+
+    assert_eq!(e.to_string(), "nginx: Rollout default/app not found");
+    assert_eq!(w.stored(WEB_CANARY), None);
 }

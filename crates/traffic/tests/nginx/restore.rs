@@ -5,7 +5,7 @@ use serde_json::json;
 use serin_kube_fake::Verb;
 use serin_traffic::TrafficRouter;
 
-use crate::support::{NS, ROLLOUT, WEB_CANARY, World, given, path, stable, weighted};
+use crate::support::{INGRESSES, NS, ROLLOUT, WEB_CANARY, World, given, stable, weighted};
 
 #[tokio::test]
 async fn restore_deletes_every_canary_ingress_and_leaves_the_stable_ones() {
@@ -26,7 +26,7 @@ async fn restore_deletes_every_canary_ingress_and_leaves_the_stable_ones() {
 async fn restore_with_nothing_made_sends_no_delete() {
     let w = World::start().await;
     w.web().restore().await.expect("restored");
-    assert_eq!(w.fake.request_count_prefix(Verb::Delete, &path("")), 0);
+    assert_eq!(w.fake.request_count_prefix(Verb::Delete, INGRESSES), 0);
 }
 
 #[tokio::test]

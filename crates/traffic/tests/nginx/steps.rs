@@ -158,6 +158,7 @@ async fn the_same_traffic_twice_writes_nothing() {
     );
     let router = given(w.web(), std::slice::from_ref(&t)).await;
     let writes = w.ingress_writes();
+    assert_eq!(writes, 1, "the create");
     let version = w.stored(WEB_CANARY).expect("made")["metadata"]["resourceVersion"].clone();
 
     router.apply(&t).await.expect("applied again");

@@ -169,10 +169,9 @@ impl World {
 
     /// Writes (create, update, patch, delete) sent to any Ingress so far.
     pub fn ingress_writes(&self) -> u64 {
-        let prefix = path("");
         [Verb::Create, Verb::Update, Verb::Patch, Verb::Delete]
             .into_iter()
-            .map(|verb| self.fake.request_count_prefix(verb, &prefix))
+            .map(|verb| self.fake.request_count_prefix(verb, INGRESSES))
             .sum()
     }
 
@@ -210,9 +209,13 @@ pub async fn given(router: NginxRouter, traffic: &[Traffic]) -> NginxRouter {
     router
 }
 
-/// The API path of the Ingress `name` (of every Ingress, when empty).
+/// The API path of the Ingresses in [`NS`]: where creates go, and the
+/// prefix of every request to one of them.
+pub const INGRESSES: &str = "/apis/networking.k8s.io/v1/namespaces/default/ingresses";
+
+/// The API path of the Ingress `name`.
 pub fn path(name: &str) -> String {
-    format!("/apis/networking.k8s.io/v1/namespaces/{NS}/ingresses/{name}")
+    format!("{INGRESSES}/{name}")
 }
 
 /// A canary spec with `web-stable`, `web-canary` and this `trafficRouting`.
