@@ -173,6 +173,15 @@ def grants(docs: list[dict]) -> set[tuple[str, str, str, str, str]]:
     return out
 
 
+def summary(grants: set[tuple[str, str, str, str, str]]) -> str:
+    """Grants as `Kind[/namespace] group/resource: verbs`, one per resource."""
+    verbs: dict[str, list[str]] = {}
+    for kind, namespace, group, resource, verb in sorted(grants):
+        place = f"{kind}/{namespace}" if namespace else kind
+        verbs.setdefault(f"{place} {group or 'core'}/{resource}", []).append(verb)
+    return "; ".join(f"{k}: {' '.join(v)}" for k, v in verbs.items()) or "nothing"
+
+
 def one(docs: list[dict], kind: str) -> dict:
     found = [d for d in docs if d["kind"] == kind]
     assert len(found) == 1, f"expected one {kind}, got {len(found)}"
@@ -183,7 +192,10 @@ def check_like_install(chart: list[dict], flags: list[str], values: dict) -> Non
     install = list(yaml.safe_load_all(serin("install", *flags)))
     missing = grants(install) - grants(chart)
     extra = grants(chart) - grants(install)
-    assert not missing and not extra, f"RBAC differs: missing {missing}, extra {extra}"
+    assert not missing and not extra, (
+        f"RBAC differs from serin install: the chart lacks {summary(missing)}; "
+        f"the chart adds {summary(extra)}"
+    )
 
     ours, theirs = one(chart, "Deployment"), one(install, "Deployment")
     assert ours["metadata"]["namespace"] == theirs["metadata"]["namespace"]
@@ -289,12 +301,39 @@ def check_release_names() -> None:
     assert "canary-serin-controller" in names, names
 
 
+def check_dockerfile() -> None:
+    """The image (never built here: no Docker) runs what the chart expects:
+    `serin` as the entrypoint, `controller` as the default command, as the
+    chart's user; the build context holds what the build copies."""
+    lines = [
+        line.strip()
+        for line in (ROOT / "Dockerfile").read_text().splitlines()
+        if line.strip() and not line.lstrip().startswith("#")
+    ]
+    final = lines[max(i for i, line in enumerate(lines) if line.startswith("FROM "))]
+    runtime = lines[lines.index(final) :]
+    assert final.startswith("FROM gcr.io/distroless/cc-debian12:nonroot"), final
+    deployment = one(render("serin", "serin-system", {}), "Deployment")
+    pod = deployment["spec"]["template"]["spec"]
+    user = pod["securityContext"]["runAsUser"]
+    assert f"USER {user}:{user}" in runtime, f"the image does not run as {user}"
+    assert 'ENTRYPOINT ["/usr/local/bin/serin"]' in runtime
+    assert 'CMD ["controller"]' in runtime
+    assert pod["containers"][0]["args"][0] == "controller"
+    assert "COPY --from=builder /out/serin /usr/local/bin/serin" in runtime
+    assert sum(line.startswith("COPY") for line in runtime) == 1, "only the binary"
+    ignore = (ROOT / ".dockerignore").read_text().split()
+    for copied in ("Cargo.toml", "Cargo.lock", "crates/"):
+        assert f"!{copied}" in ignore, f".dockerignore leaves out {copied}"
+
+
 def main() -> int:
     checks = [(f"render {n}", lambda n=n: check_case(n)) for n in CASES]
     checks += [(f"refuse {n}", lambda n=n: check_refused(n)) for n in REFUSED]
     checks += [
         ("appVersion is serin's version", check_app_version),
         ("names follow the release", check_release_names),
+        ("the Dockerfile runs serin controller as the chart's user", check_dockerfile),
     ]
     failed = 0
     for label, check in checks:
