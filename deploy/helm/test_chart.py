@@ -301,6 +301,19 @@ def check_release_names() -> None:
     assert "canary-serin-controller" in names, names
 
 
+def check_crds() -> None:
+    """Helm finds the CRDs in crds/ and they are `serin crd`'s (byte for
+    byte: crates/cli/tests/helm_chart_crds.rs)."""
+    with helm.Chart.load(CHART) as chart:
+        crds = chart.crds
+    ours = [d for c in crds for d in yaml.safe_load_all(c["data"]) if d]
+    theirs = [d for d in yaml.safe_load_all(serin("crd")) if d]
+    files = [c["name"] for c in crds]
+    assert files == ["crds/serin-crds.yaml"], files
+    assert ours == theirs, "crds/ differs from serin crd: regenerate it (docs/install.md, Helm)"
+    assert len(ours) == 4
+
+
 def check_dockerfile() -> None:
     """The image (never built here: no Docker) runs what the chart expects:
     `serin` as the entrypoint, `controller` as the default command, as the
@@ -333,6 +346,7 @@ def main() -> int:
     checks += [
         ("appVersion is serin's version", check_app_version),
         ("names follow the release", check_release_names),
+        ("Helm installs the CRDs serin crd prints", check_crds),
         ("the Dockerfile runs serin controller as the chart's user", check_dockerfile),
     ]
     failed = 0
