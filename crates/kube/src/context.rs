@@ -6,7 +6,6 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use k8s_openapi::api::apps::v1::ReplicaSet;
 use kube::runtime::events::Recorder;
 use kube::runtime::reflector::Store;
 use kube::{Api, Resource, ResourceExt};
@@ -17,6 +16,7 @@ use serin_metrics::{AnalysisManager, Providers};
 
 use crate::clock::Clock;
 use crate::error::ControllerError;
+use crate::index::ReplicaSetIndex;
 use crate::runs::{ClusterTemplates, KubeRunStore};
 
 /// How the controller runs.
@@ -73,8 +73,8 @@ pub struct Shared {
     pub config: Config,
     /// The time.
     pub clock: Arc<dyn Clock>,
-    /// Every ReplicaSet carrying serin's rollout label.
-    pub replica_sets: Store<ReplicaSet>,
+    /// Every ReplicaSet carrying serin's rollout label, by rollout.
+    pub replica_sets: ReplicaSetIndex,
     /// AnalysisTemplates.
     pub templates: Store<AnalysisTemplate>,
     /// ClusterAnalysisTemplates (`None` in namespaced mode).
@@ -95,7 +95,7 @@ impl Shared {
         client: kube::Client,
         config: Config,
         clock: Arc<dyn Clock>,
-        replica_sets: Store<ReplicaSet>,
+        replica_sets: ReplicaSetIndex,
         templates: Store<AnalysisTemplate>,
         cluster_templates: Option<Store<ClusterAnalysisTemplate>>,
         recorder: Recorder,

@@ -8,7 +8,7 @@ use std::future::Future;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use futures::{FutureExt, StreamExt};
+use futures::{FutureExt, StreamExt, TryStreamExt};
 use k8s_openapi::api::apps::v1::{Deployment, ReplicaSet};
 use kube::runtime::controller::{Action as Requeue, Config as RuntimeConfig, Controller};
 use kube::runtime::events::{Recorder, Reporter};
@@ -24,6 +24,7 @@ use tokio::sync::watch;
 use crate::clock::Clock;
 use crate::context::{Config, Report, Shared};
 use crate::error::ControllerError;
+use crate::index::ReplicaSetIndex;
 use crate::reconcile;
 
 /// What the controller needs besides the client.
@@ -90,13 +91,17 @@ pub async fn run(
         .map_err(|e| ControllerError::Spec(format!("HTTP client: {e}")))?;
     let labelled = watcher::Config::default().labels(ROLLOUT_LABEL);
 
-    let (rs_reader, rs_writer) = reflector::store::<ReplicaSet>();
-    // The cache keeps what a pass reads, not what the API server tracks.
-    let rs_stream = watcher(api(&client, ns), labelled.clone())
-        .default_backoff()
-        .modify(|rs: &mut ReplicaSet| rs.managed_fields_mut().clear())
-        .reflect(rs_writer)
-        .touched_objects();
+    // The cache keeps what a pass reads, not what the API server tracks,
+    // indexed by rollout.
+    let replica_sets = ReplicaSetIndex::default();
+    let rs_stream = {
+        let index = replica_sets.clone();
+        watcher(api(&client, ns), labelled.clone())
+            .default_backoff()
+            .modify(|rs: &mut ReplicaSet| rs.managed_fields_mut().clear())
+            .inspect_ok(move |event| index.apply(event))
+            .touched_objects()
+    };
     let templates = cache::<AnalysisTemplate>(api(&client, ns), watcher::Config::default());
     let cluster_templates = ns.is_none().then(|| {
         cache::<ClusterAnalysisTemplate>(Api::all(client.clone()), watcher::Config::default())
@@ -113,7 +118,7 @@ pub async fn run(
         client.clone(),
         parts.config,
         parts.clock,
-        rs_reader.clone(),
+        replica_sets.clone(),
         templates.clone(),
         cluster_templates.clone(),
         recorder,
@@ -124,14 +129,14 @@ pub async fn run(
     let controller = Controller::new(api::<Rollout>(&client, ns), watcher::Config::default());
     let rollouts = controller.store();
     if let Some(ready) = parts.ready {
-        let (rollouts, rs, templates) = (rollouts.clone(), rs_reader, templates);
+        let (rollouts, rs, templates) = (rollouts.clone(), replica_sets, templates);
         tokio::spawn(async move {
             // Looked at in turn rather than awaited: a wait on the
             // controller's own store, polled before its first list is
             // done, was seen never to wake.
             loop {
                 let synced = is_ready(&rollouts)
-                    && is_ready(&rs)
+                    && rs.is_ready()
                     && is_ready(&templates)
                     && cluster_templates.as_ref().is_none_or(is_ready);
                 if synced {

@@ -11,6 +11,7 @@ pub mod controller;
 mod error;
 pub mod execute;
 pub mod hash;
+pub mod index;
 pub mod install;
 pub mod leader;
 pub mod observe;

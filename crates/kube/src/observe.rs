@@ -68,13 +68,15 @@ pub async fn wanted(shared: &Shared, rollout: &Rollout) -> Result<Wanted, Contro
 /// The ReplicaSets of `rollout` in the cache: those it owns, and those
 /// carrying its label and no owner (to be adopted).
 pub fn replica_sets(shared: &Shared, rollout: &Rollout) -> Vec<Arc<ReplicaSet>> {
-    let (ns, name, uid) = (rollout.namespace(), rollout.name_any(), rollout.uid());
+    let (ns, name, uid) = (
+        rollout.namespace().unwrap_or_default(),
+        rollout.name_any(),
+        rollout.uid(),
+    );
     shared
         .replica_sets
-        .state()
+        .of(&ns, &name)
         .into_iter()
-        .filter(|rs| rs.namespace() == ns)
-        .filter(|rs| rs.labels().get(ROLLOUT_LABEL) == Some(&name))
         .filter(|rs| rs.labels().contains_key(POD_TEMPLATE_HASH_LABEL))
         .filter(|rs| {
             match rs

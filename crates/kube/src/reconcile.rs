@@ -343,13 +343,21 @@ pub async fn cleanup(rollout: Arc<Rollout>, shared: &Shared) -> Result<Requeue, 
             stable: Some(stable.clone()),
             ..Traffic::default()
         };
-        if !routers.is_empty() {
-            routers.apply(&home).await?;
-            if routers.read_back().await?.as_ref() != Some(&home) {
-                return Err(ControllerError::Finalizer(
-                    "waiting for the routers to show all traffic on stable".to_owned(),
-                ));
+        match routers.apply(&home).await {
+            Ok(()) if !routers.is_empty() => {
+                if routers.read_back().await?.as_ref() != Some(&home) {
+                    return Err(ControllerError::Finalizer(
+                        "waiting for the routers to show all traffic on stable".to_owned(),
+                    ));
+                }
             }
+            Ok(()) => {}
+            // A routing object deleted before the rollout carries no
+            // traffic to move; it must not hold the rollout forever.
+            Err(e @ serin_traffic::RouterError::NotFound { .. }) => {
+                tracing::warn!(rollout = %rollout.name_any(), error = %e, "finalizing without it");
+            }
+            Err(e) => return Err(e.into()),
         }
         let api: Api<ReplicaSet> = Api::namespaced(shared.client.clone(), &ns_of(&rollout));
         for rs in observe::replica_sets(shared, &rollout) {

@@ -318,3 +318,22 @@ async fn an_invalid_spec_is_reported_with_its_field_path_and_nothing_is_applied(
     assert!(w.replicas("web").await.is_empty());
     assert_eq!(service_revision(&w, "web-stable"), None);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_rollout_whose_service_was_deleted_first_can_still_be_deleted() {
+    let mut w = World::new().await;
+    let _ = at_first_pause(&mut w).await;
+    w.fake
+        .delete("v1", "Service", Some("default"), "web-canary")
+        .expect("service deleted");
+    let rollouts: Api<Rollout> = Api::namespaced(w.client.clone(), "default");
+    rollouts
+        .delete("web", &DeleteParams::default())
+        .await
+        .expect("deleted");
+    eventually("the rollout gone", || async {
+        rollouts.get_opt("web").await.ok()?.is_none().then_some(())
+    })
+    .await;
+    assert_eq!(service_revision(&w, "web-stable"), None);
+}
