@@ -25,6 +25,10 @@ import yaml
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
+sys.dont_write_bytecode = True  # no __pycache__ in deploy/
+sys.path.insert(0, str(ROOT / "deploy"))
+import checks as checks_runner  # noqa: E402 - deploy/checks.py, found through ROOT
+
 LUA = os.environ.get("LUA", "lua5.1")
 NOT_LINTED = {"testdata/unknown-phase.yaml"}
 
@@ -95,24 +99,23 @@ def serin_lint(path: Path) -> None:
         raise AssertionError(f"serin lint refuses {path.name}: {out.stdout}{out.stderr}")
 
 
+def check_case(case: dict) -> None:
+    path = HERE / case["inputPath"]
+    want = (case["healthStatus"]["status"], case["healthStatus"]["message"])
+    if case["inputPath"] not in NOT_LINTED:
+        serin_lint(path)
+    got = run_health(yaml.safe_load(path.read_text()))
+    assert got == want, f"got {got}, want {want}"
+
+
 def main() -> int:
     cases = yaml.safe_load((HERE / "health_test.yaml").read_text())["tests"]
-    passed = failed = 0
-    for case in cases:
-        path = HERE / case["inputPath"]
-        want = (case["healthStatus"]["status"], case["healthStatus"]["message"])
-        try:
-            if case["inputPath"] not in NOT_LINTED:
-                serin_lint(path)
-            got = run_health(yaml.safe_load(path.read_text()))
-            assert got == want, f"got {got}, want {want}"
-            passed += 1
-            print(f"ok   {case['inputPath']}: {want[0]}")
-        except AssertionError as e:
-            failed += 1
-            print(f"FAIL {case['inputPath']}: {e}")
-    print(f"{passed} passed, {failed} failed")
-    return 1 if failed or not passed else 0
+    return checks_runner.run(
+        [
+            (f"{c['inputPath']}: {c['healthStatus']['status']}", lambda c=c: check_case(c))
+            for c in cases
+        ]
+    )
 
 
 if __name__ == "__main__":

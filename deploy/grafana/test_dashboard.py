@@ -23,12 +23,15 @@ from __future__ import annotations
 import json
 import re
 import sys
-import traceback
 from pathlib import Path
 
 import yaml
 
 ROOT = Path(__file__).resolve().parents[2]
+sys.dont_write_bytecode = True  # no __pycache__ in deploy/
+sys.path.insert(0, str(ROOT / "deploy"))
+import checks as checks_runner  # noqa: E402 - deploy/checks.py, found through ROOT
+
 DASHBOARD = ROOT / "deploy" / "grafana" / "serin.json"
 RULES = ROOT / "deploy" / "prometheus" / "serin-rules.yaml"
 RULE_TESTS = ROOT / "deploy" / "prometheus" / "serin-rules.test.yaml"
@@ -225,17 +228,9 @@ def main() -> int:
         check_rule_metric_names,
         check_rule_test_series_names,
     ]
-    failed = 0
-    for check in checks:
-        label = check.__name__.removeprefix("check_").replace("_", " ")
-        try:
-            check()
-            print(f"ok   {label}")
-        except Exception:  # noqa: BLE001 - report every failure, keep going
-            failed += 1
-            print(f"FAIL {label}\n{traceback.format_exc()}")
-    print(f"{len(checks) - failed} passed, {failed} failed")
-    return 1 if failed else 0
+    return checks_runner.run(
+        [(c.__name__.removeprefix("check_").replace("_", " "), c) for c in checks]
+    )
 
 
 if __name__ == "__main__":

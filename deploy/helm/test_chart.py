@@ -19,18 +19,20 @@ check and `N passed, N failed` at the end; exits 1 on any failure.
 
 from __future__ import annotations
 
-import copy
 import os
 import subprocess
 import sys
 import tempfile
-import traceback
 from pathlib import Path
 
 import helm_python as helm
 import yaml
 
 ROOT = Path(__file__).resolve().parents[2]
+sys.dont_write_bytecode = True  # no __pycache__ in deploy/
+sys.path.insert(0, str(ROOT / "deploy"))
+import checks as checks_runner  # noqa: E402 - deploy/checks.py, found through ROOT
+
 CHART = ROOT / "deploy" / "helm" / "serin"
 VALIDATE = ROOT / ".venv" / "bin" / "kubernetes-validate"
 K8S_VERSION = "1.33.0"
@@ -349,16 +351,7 @@ def main() -> int:
         ("Helm installs the CRDs serin crd prints", check_crds),
         ("the Dockerfile runs serin controller as the chart's user", check_dockerfile),
     ]
-    failed = 0
-    for label, check in checks:
-        try:
-            check()
-            print(f"ok   {label}")
-        except Exception:  # noqa: BLE001 - report every failure, keep going
-            failed += 1
-            print(f"FAIL {label}\n{traceback.format_exc()}")
-    print(f"{len(checks) - failed} passed, {failed} failed")
-    return 1 if failed else 0
+    return checks_runner.run(checks)
 
 
 if __name__ == "__main__":
