@@ -13,6 +13,7 @@
 mod error;
 pub mod nginx;
 pub mod gateway_api;
+pub mod istio;
 pub mod service;
 
 pub use error::RouterError;
@@ -127,6 +128,9 @@ pub fn for_rollout(target: Target, spec: &serin_api::RolloutSpec) -> Routers {
         routers.push(Box::new(router));
     }
     if let Some(router) = gateway_api::GatewayApiRouter::for_spec(&target, spec) {
+        routers.push(Box::new(router));
+    }
+    if let Some(router) = istio::IstioRouter::for_spec(&target, spec) {
         routers.push(Box::new(router));
     }
     Routers::new(routers)

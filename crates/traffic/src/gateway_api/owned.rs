@@ -1,9 +1,9 @@
 //! The list of rules (HTTPRoute `spec.rules`) or routes (VirtualService
 //! `spec.http`) serin changes, in the terms both routers share: which
 //! entries are serin's (named `serin-*`), the key of an owned entry in
-//! serin's record, and the list a traffic asks for — serin's entries first,
-//! then the others with the owned weights set — or that a restore gives
-//! back. Pure.
+//! serin's record, and the list a traffic asks for — the owned weights
+//! set, serin's entries added in front — or that a restore gives back.
+//! Pure.
 
 use serde_json::Value;
 use serin_api::status::Traffic;
@@ -20,6 +20,12 @@ pub(crate) struct Layout {
     pub backends: &'static str,
     /// What an entry is called in messages (`rule`, `route`).
     pub entry: &'static str,
+    /// Where serin's entries go: in front of every entry (Gateway API,
+    /// which orders rules by how specific their matches are), or just
+    /// before the first owned entry (Istio, which takes the first route
+    /// that matches: an entry in front of the owned one must not catch
+    /// what an earlier route of someone else's would).
+    pub in_front_of_all: bool,
 }
 
 /// The entries of `list` that are not serin's.
@@ -71,10 +77,10 @@ pub(crate) struct Ask<'a> {
     pub managed: &'a [String],
 }
 
-/// `entries` (serin's left out) as `ask` wants them — serin's added
-/// entries first, built by `build` from each owned entry, then `entries`
-/// with the weights of the `owned` ones set — and the owned weights as
-/// they were.
+/// `entries` (serin's left out) as `ask` wants them — `entries` with the
+/// weights of the `owned` ones set, and serin's added entries, built by
+/// `build` from each owned entry, where [`Layout::in_front_of_all`] says —
+/// and the owned weights as they were.
 ///
 /// # Errors
 /// An owned entry lacks an arm (`describe` names what it should hold), or
@@ -115,8 +121,13 @@ pub(crate) fn desired(
             added.push(entry);
         }
     }
-    added.append(&mut entries);
-    Ok((added, before))
+    let at = if layout.in_front_of_all {
+        0
+    } else {
+        owned.iter().copied().min().unwrap_or(0)
+    };
+    entries.splice(at..at, added);
+    Ok((entries, before))
 }
 
 /// `entries` (serin's left out) with the weights serin recorded put back.

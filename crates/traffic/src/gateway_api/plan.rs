@@ -30,6 +30,7 @@ pub(crate) const ROUTER: &str = "gatewayAPI";
 const LAYOUT: Layout = Layout {
     backends: "backendRefs",
     entry: "rule",
+    in_front_of_all: true,
 };
 
 /// What the router knows of the rollout, for every route.

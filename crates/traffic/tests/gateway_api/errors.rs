@@ -94,5 +94,4 @@ async fn for_rollout_adds_the_gateway_api_router_after_the_service_router() {
     let names = routers.names();
     assert_eq!(names.first(), Some(&"service"));
     assert!(names.contains(&"gatewayAPI"), "{names:?}");
-    let _ = NS;
 }

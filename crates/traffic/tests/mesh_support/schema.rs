@@ -9,7 +9,8 @@
 //! integer or a string; an object with `properties` admits no other field
 //! unless `x-kubernetes-preserve-unknown-fields` (the API server would
 //! prune an unknown field: here it is an error, so a misspelt field fails
-//! the test instead of vanishing). Formats (`int32`, `date-time`) are not
+//! the test instead of vanishing); the root admits `apiVersion`, `kind`
+//! and `metadata` whether listed or not. Formats (`int32`, `date-time`) are not
 //! checked. The CEL rules (`x-kubernetes-validations`) are not evaluated:
 //! no CEL engine here knows Kubernetes' extensions; the routers' own tests
 //! cover the rules that matter to them (a header matched once per rule,
@@ -61,7 +62,7 @@ fn validators() -> &'static Validators {
                 let kind = crd["spec"]["names"]["kind"].as_str().expect("a kind");
                 for version in crd["spec"]["versions"].as_array().expect("versions") {
                     let name = version["name"].as_str().expect("a version name");
-                    let schema = json_schema(&version["schema"]["openAPIV3Schema"]);
+                    let schema = root_schema(&version["schema"]["openAPIV3Schema"]);
                     let validator = jsonschema::draft4::options()
                         .should_validate_formats(false)
                         .build(&schema)
@@ -93,6 +94,25 @@ pub fn assert_valid(object: &Value) {
         errors.join("\n"),
         serde_json::to_string_pretty(object).unwrap_or_default()
     );
+}
+
+/// A CRD's `openAPIV3Schema` as JSON Schema: [`json_schema`], and the
+/// root admits `apiVersion`, `kind` and `metadata` even when the CRD does
+/// not list them (Istio's do not: the API server always allows them).
+fn root_schema(schema: &Value) -> Value {
+    let mut root = json_schema(schema);
+    if let Some(properties) = root["properties"].as_object_mut() {
+        for (field, kind) in [
+            ("apiVersion", "string"),
+            ("kind", "string"),
+            ("metadata", "object"),
+        ] {
+            properties
+                .entry(field)
+                .or_insert_with(|| serde_json::json!({"type": kind}));
+        }
+    }
+    root
 }
 
 /// `schema` (OpenAPI v3, as in a CRD) as JSON Schema.
