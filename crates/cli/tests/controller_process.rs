@@ -148,3 +148,77 @@ async fn the_controller_process_reconciles_reports_metrics_leads_and_stops_on_si
         .unwrap_or("");
     assert_ne!(holder, "candidate-a", "{lease}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn serin_promote_reaches_the_controller_through_the_rollout_and_is_carried_out_once() {
+    let options = FakeOptions {
+        replicaset_simulator: Some(Duration::ZERO),
+        ..FakeOptions::default()
+    };
+    let (fake, _client) = FakeApiServer::start_with(options).await.expect("fake");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let kubeconfig = dir.path().join("kubeconfig");
+    std::fs::write(&kubeconfig, fake.kubeconfig()).expect("kubeconfig");
+    fake.load_yaml(ROLLOUT).expect("fixture");
+    let port = free_port();
+    let _controller = tokio::process::Command::new(env!("CARGO_BIN_EXE_serin"))
+        .arg("controller")
+        .arg("--kubeconfig")
+        .arg(&kubeconfig)
+        .args(["--metrics-addr", &format!("127.0.0.1:{port}")])
+        .env("HOME", dir.path())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("serin controller starts");
+    let phase = |want: &'static str| {
+        let fake = &fake;
+        move || async move {
+            let r = fake.object("serin.dev/v1alpha1", "Rollout", Some("default"), "web")?;
+            (r.pointer("/status/phase")?.as_str()? == want).then_some(r)
+        }
+    };
+    eventually("healthy", phase("Healthy")).await;
+
+    // Given web:2 paused at 50%
+    fake.patch(
+        "serin.dev/v1alpha1",
+        "Rollout",
+        Some("default"),
+        "web",
+        &serde_json::json!({"spec": {"template": {"spec": {"containers": [
+            {"name": "app", "image": "web:2"}
+        ]}}}}),
+    )
+    .expect("image set");
+    eventually("paused", phase("Paused")).await;
+
+    // When `serin promote` is run
+    let out = tokio::process::Command::new(env!("CARGO_BIN_EXE_serin"))
+        .args(["promote", "web", "-n", "default", "--kubeconfig"])
+        .arg(&kubeconfig)
+        .env("HOME", dir.path())
+        .output()
+        .await
+        .expect("serin promote runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+
+    // Then the controller promotes, records the command and empties the queue
+    let r = eventually("promoted", phase("Healthy")).await;
+    assert_eq!(
+        r.pointer("/status/lastCommandId").and_then(|v| v.as_i64()),
+        Some(1)
+    );
+    eventually("the queue emptied", || async {
+        let r = fake.object("serin.dev/v1alpha1", "Rollout", Some("default"), "web")?;
+        r.pointer("/metadata/annotations/serin.dev~1commands")
+            .is_none()
+            .then_some(())
+    })
+    .await;
+}
