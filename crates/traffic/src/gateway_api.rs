@@ -14,6 +14,7 @@
 //! written and restored.
 
 mod acceptance;
+mod affinity;
 pub(crate) mod managed;
 pub(crate) mod objects;
 pub(crate) mod owned;
@@ -22,6 +23,7 @@ mod plan;
 mod rules;
 pub(crate) mod weights;
 
+pub use affinity::Cookie;
 pub use plan::Backends;
 
 use futures::FutureExt;
@@ -102,6 +104,7 @@ impl GatewayApiRouter {
                 .iter()
                 .map(|r| r.name.clone())
                 .collect(),
+            affinity: canary.session_affinity.as_ref().map(Cookie::of),
         };
         let namespace = gateway.namespace.as_deref().unwrap_or(&target.namespace);
         Some(Self::new(target, namespace, routes, backends))

@@ -17,7 +17,8 @@ use serde_json::{Map, Value};
 use serin_api::status::Traffic;
 
 use super::acceptance;
-use super::managed::Added;
+use super::affinity::Cookie;
+use super::managed::{self, Added};
 use super::objects::{Object, list};
 use super::owned::{self, Layout};
 use super::rules;
@@ -44,6 +45,8 @@ pub struct Backends {
     pub total: i32,
     /// `trafficRouting.managedRoutes`, in precedence order.
     pub managed: Vec<String>,
+    /// The cookie of `sessionAffinity`, when the canary has one.
+    pub affinity: Option<Cookie>,
 }
 
 /// serin's record of an HTTPRoute before its first write.
@@ -93,7 +96,10 @@ pub(crate) fn restore_patch(
         return Ok(None);
     };
     let current = list(&route["spec"], "rules");
-    let rules = owned::restored(LAYOUT, owned::theirs(current), &recorded.rules, arm_of);
+    let mut rules = owned::restored(LAYOUT, owned::theirs(current), &recorded.rules, arm_of);
+    if let Some(cookie) = &backends.affinity {
+        rules.iter_mut().for_each(|r| cookie.strip_rule(r));
+    }
     let mut spec = Map::new();
     if rules != current {
         spec.insert("rules".into(), Value::Array(rules));
@@ -144,7 +150,11 @@ fn desired(
     let route = obj.value;
     let namespace = route["metadata"]["namespace"].as_str().unwrap_or("");
     let arm_of = |b: &Value| arm(b, namespace, backends);
-    let rules = owned::theirs(list(&route["spec"], "rules"));
+    let mut rules = owned::theirs(list(&route["spec"], "rules"));
+    if let Some(cookie) = &backends.affinity {
+        rules.iter_mut().for_each(|r| cookie.strip_rule(r));
+    }
+    let theirs = rules.len();
     let indices = if owned.is_empty() {
         to_stable(obj, &rules, arm_of, backends)?
     } else {
@@ -163,7 +173,7 @@ fn desired(
         total: backends.total,
         managed: &backends.managed,
     };
-    owned::desired(
+    let (mut rules, before) = owned::desired(
         obj,
         rules,
         &indices,
@@ -174,7 +184,46 @@ fn desired(
             Added::Header(h) => rules::header_rule(rule, name, &h.matches, arm_of),
             Added::Mirror(m) => rules::mirror_rule(rule, name, m, arm_of),
         },
-    )
+    )?;
+    if let Some(cookie) = &backends.affinity {
+        let offset = rules_offset(&rules, theirs);
+        sticky(cookie, &mut rules, offset, &indices, traffic, arm_of);
+    }
+    Ok((rules, before))
+}
+
+/// How many rules serin added in front of the `theirs` rules of `rules`.
+fn rules_offset(rules: &[Value], theirs: usize) -> usize {
+    rules.len().saturating_sub(theirs)
+}
+
+/// Session affinity on the owned rules (at `offset + index`): their
+/// canary backendRefs set the cookie, and a rule in front keeps the
+/// clients that carry it on the canary, while the canary has weight.
+fn sticky(
+    cookie: &Cookie,
+    rules: &mut Vec<Value>,
+    offset: usize,
+    indices: &[usize],
+    traffic: &Traffic,
+    arm_of: impl Fn(&Value) -> Option<Arm> + Copy,
+) {
+    let revision = Cookie::sticky(traffic);
+    for &i in indices {
+        cookie.set(&mut rules[offset + i], revision, arm_of);
+    }
+    let Some(revision) = revision else {
+        return;
+    };
+    let front: Vec<Value> = indices
+        .iter()
+        .enumerate()
+        .filter_map(|(n, &i)| {
+            let name = managed::rule_name("affinity", n, indices.len());
+            cookie.rule(&rules[offset + i], &name, revision, arm_of)
+        })
+        .collect();
+    rules.splice(0..0, front);
 }
 
 /// Every rule with a backendRef to the stable Service (what serin owns

@@ -95,3 +95,23 @@ async fn for_rollout_adds_the_gateway_api_router_after_the_service_router() {
     assert_eq!(names.first(), Some(&"service"));
     assert!(names.contains(&"gatewayAPI"), "{names:?}");
 }
+
+#[tokio::test]
+async fn a_conflict_is_read_again_and_retried() {
+    let w = world().await;
+    w.fake.inject(serin_kube_fake::Fault {
+        verb: Some(Verb::Patch),
+        path_prefix: format!("{}/web", path()),
+        code: 409,
+        times: 1,
+    });
+
+    router(&w, on_web())
+        .apply(&canary("aaa", "bbb", 10))
+        .await
+        .expect("applied on the second try");
+
+    assert_eq!(w.requests(Verb::Patch, &format!("{}/web", path())), 2);
+    let web = crate::support::route(&w, "web");
+    assert_eq!(web["spec"]["rules"][0]["backendRefs"][1]["weight"], 10);
+}

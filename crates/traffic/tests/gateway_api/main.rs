@@ -8,6 +8,7 @@
 mod mesh_support;
 
 mod acceptance;
+mod affinity;
 mod errors;
 mod restore;
 mod routes;
