@@ -98,6 +98,7 @@ impl GatewayApiRouter {
         let backends = Backends {
             stable_service: canary.stable_service.clone()?,
             canary_service: canary.canary_service.clone()?,
+            namespace: target.namespace.clone(),
             total: routing.max_traffic_weight.unwrap_or(100),
             managed: routing
                 .managed_routes

@@ -117,8 +117,10 @@ impl Routers {
 /// The routers `spec` needs, in the order they are applied: today the
 /// [`service::ServiceRouter`] when the spec names any Service
 /// (`activeService`, `previewService`, `stableService`, `canaryService`),
-/// then the [`nginx::NginxRouter`] for `canary.trafficRouting.nginx`;
-/// none otherwise (a canary then splits by replica ratio).
+/// then the [`nginx::NginxRouter`] for `canary.trafficRouting.nginx`, the
+/// [`gateway_api::GatewayApiRouter`] for `gatewayAPI` and the
+/// [`istio::IstioRouter`] for `istio`; none otherwise (a canary then
+/// splits by replica ratio).
 pub fn for_rollout(target: Target, spec: &serin_api::RolloutSpec) -> Routers {
     let mut routers: Vec<Box<dyn TrafficRouter>> = Vec::new();
     if let Some(router) = service::ServiceRouter::for_spec(target.clone(), spec) {

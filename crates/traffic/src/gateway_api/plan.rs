@@ -41,6 +41,9 @@ pub struct Backends {
     pub stable_service: String,
     /// The canary Service (`canary.canaryService`).
     pub canary_service: String,
+    /// The Services' namespace: the rollout's (the routes may be in
+    /// another, their backendRefs then naming it).
+    pub namespace: String,
     /// The total weight (`maxTrafficWeight`, default 100).
     pub total: i32,
     /// `trafficRouting.managedRoutes`, in precedence order.
@@ -251,13 +254,13 @@ fn to_stable(
 }
 
 /// The arm a backendRef serves: a Service (no group or the core group, no
-/// kind or `Service`) in the route's namespace named as the stable or
-/// canary Service.
-fn arm(backend: &Value, namespace: &str, backends: &Backends) -> Option<Arm> {
+/// kind or `Service`) in the Services' namespace (the backendRef's
+/// `namespace`, else the route's) named as the stable or canary Service.
+fn arm(backend: &Value, route_namespace: &str, backends: &Backends) -> Option<Arm> {
     let core = backend["group"].as_str().is_none_or(str::is_empty);
     let service = backend["kind"].as_str().is_none_or(|k| k == "Service");
-    let here = backend["namespace"].as_str().is_none_or(|n| n == namespace);
-    if !(core && service && here) {
+    let namespace = backend["namespace"].as_str().unwrap_or(route_namespace);
+    if !(core && service && namespace == backends.namespace) {
         return None;
     }
     let name = backend["name"].as_str()?;

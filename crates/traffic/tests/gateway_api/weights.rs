@@ -116,3 +116,41 @@ async fn applying_the_same_traffic_again_writes_nothing() {
     );
     assert_eq!(routers.read_back().await.expect("read"), Some(traffic));
 }
+
+#[tokio::test]
+async fn a_route_in_another_namespace_weights_the_backend_refs_naming_the_rollouts() {
+    let w = world().await;
+    w.fake
+        .create(
+            Some("edge"),
+            json!({
+                "apiVersion": crate::support::API,
+                "kind": "HTTPRoute",
+                "metadata": {"name": "shop"},
+                "spec": {"rules": [{"backendRefs": [
+                    {"name": "web-stable", "namespace": "default", "port": 80},
+                    {"name": "web-canary", "namespace": "default", "port": 80},
+                    {"name": "web-canary", "port": 80},
+                ]}]},
+            }),
+        )
+        .expect("created");
+    let routing = json!({"gatewayAPI": {"httpRoute": "shop", "namespace": "edge"}});
+
+    router(&w, routing)
+        .apply(&canary("aaa", "bbb", 40))
+        .await
+        .expect("applied");
+
+    let shop = w.object_in("edge", crate::support::API, "HTTPRoute", "shop");
+    crate::mesh_support::schema::assert_valid(&shop);
+    assert_eq!(
+        shop["spec"]["rules"][0]["backendRefs"],
+        json!([
+            {"name": "web-stable", "namespace": "default", "port": 80, "weight": 60},
+            {"name": "web-canary", "namespace": "default", "port": 80, "weight": 40},
+            {"name": "web-canary", "port": 80},
+        ]),
+        "the last names a Service of the route's own namespace, not the rollout's"
+    );
+}

@@ -7,7 +7,7 @@ use serin_kube_fake::Verb;
 use crate::mesh_support::{
     as_written, canary, given, stable, with_header_route, with_mirror_route,
 };
-use crate::support::{dr, hosts, path, router, subsets, vs, world};
+use crate::support::{assert_every_state_valid, dr, hosts, path, router, subsets, vs, world};
 
 #[tokio::test]
 async fn restore_gives_the_host_form_back_exactly_as_it_was() {
@@ -28,6 +28,7 @@ async fn restore_gives_the_host_form_back_exactly_as_it_was() {
 
     assert_eq!(as_written(vs(&w, "web")), before);
     assert_eq!(routers.read_back().await.expect("read"), None);
+    assert_every_state_valid(&w, "VirtualService", "web");
 }
 
 #[tokio::test]
@@ -47,6 +48,8 @@ async fn restore_gives_the_subset_form_back_exactly_as_it_was() {
         (as_written(vs(&w, "web-subsets")), as_written(dr(&w, "web"))),
         before
     );
+    assert_every_state_valid(&w, "VirtualService", "web-subsets");
+    assert_every_state_valid(&w, "DestinationRule", "web");
 }
 
 #[tokio::test]

@@ -54,6 +54,13 @@ impl World {
             .unwrap_or_else(|| panic!("{kind} {name} exists"))
     }
 
+    /// The object as stored in `namespace`.
+    pub fn object_in(&self, namespace: &str, api_version: &str, kind: &str, name: &str) -> Value {
+        self.fake
+            .object(api_version, kind, Some(namespace), name)
+            .unwrap_or_else(|| panic!("{kind} {namespace}/{name} exists"))
+    }
+
     /// Requests with `verb` under `path` so far.
     pub fn requests(&self, verb: Verb, path: &str) -> u64 {
         self.fake.request_count_prefix(verb, path)
