@@ -282,3 +282,6 @@ fn arm_name(arm: Arm) -> &'static str {
         Arm::Canary => "canary",
     }
 }
+
+#[cfg(test)]
+mod tests;
