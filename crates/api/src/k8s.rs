@@ -39,8 +39,9 @@ pub const FIELD_MANAGER: &str = "serin";
 pub fn parse_commands(annotation: Option<&str>) -> Result<Vec<CommandRequest>, String> {
     match annotation.map(str::trim) {
         None | Some("") => Ok(Vec::new()),
-        Some(text) => serde_json::from_str(text)
-            .map_err(|e| format!("annotation {COMMANDS_ANNOTATION}: {e}")),
+        Some(text) => {
+            serde_json::from_str(text).map_err(|e| format!("annotation {COMMANDS_ANNOTATION}: {e}"))
+        }
     }
 }
 

@@ -11,9 +11,9 @@
 //! [`TrafficRouter::restore`] puts the object back.
 
 mod error;
-pub mod nginx;
 pub mod gateway_api;
 pub mod istio;
+pub mod nginx;
 pub mod service;
 
 pub use error::RouterError;

@@ -11,7 +11,10 @@
 //! | `PUT /v1/rollouts/{name}/version` | `{"version","by"}`: release a version |
 //! | `POST /v1/rollouts/{name}/commands` | `{"command":"promote","by"}` (and `promoteFull`, `abort`, `retry`, `undo` with `toRevision`, `pause`, `resume`): 202 `{"id"}` |
 //! | `GET /v1/rollouts/{name}/history` | the history entries, oldest first |
+//!
+//! The daemon also serves the dashboard under `/dashboard/` ([`dashboard`]).
 
+pub mod dashboard;
 mod handlers;
 pub mod token;
 

@@ -130,11 +130,16 @@ pub async fn run(
         tasks.push(tokio::spawn(sample(rt.clone(), stop_rx.clone())));
     }
 
-    let app = admin::router(admin::AdminState {
-        rollouts: rollouts.clone(),
-        store: store.clone(),
-        token,
-    });
+    let (app, dashboard) = admin::dashboard::mount(
+        admin::router(admin::AdminState {
+            rollouts: rollouts.clone(),
+            store: store.clone(),
+            token: token.clone(),
+        }),
+        admin_addr,
+        &token,
+    )
+    .map_err(|e| DaemonError::Config(format!("the dashboard: {e}")))?;
     let admin_task = tokio::spawn(
         axum::serve(admin_listener, app)
             .with_graceful_shutdown(stopped(stop_rx.clone()))
@@ -150,6 +155,7 @@ pub async fn run(
     shutdown.await;
     tracing::info!("shutting down: draining and stopping replicas");
     let _ = stop_tx.send(true);
+    dashboard.stop();
     for t in tasks {
         let _ = t.await;
     }
