@@ -10,6 +10,7 @@ mod mesh_support;
 mod acceptance;
 mod affinity;
 mod errors;
+mod example;
 mod restore;
 mod routes;
 mod support;

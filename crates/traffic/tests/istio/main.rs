@@ -8,6 +8,7 @@
 mod mesh_support;
 
 mod errors;
+mod example;
 mod hosts;
 mod restore;
 mod subsets;

@@ -4,6 +4,7 @@
 //! checked against (`schema`).
 #![allow(dead_code)]
 
+pub mod examples;
 pub mod schema;
 
 use serde_json::{Value, json};
