@@ -5,13 +5,14 @@
 //! and for each mirror route (a `RequestMirror` filter with a `percent`),
 //! and takes back exactly what it added.
 //!
-//! This file does the I/O (read every route, then write each, retrying on
-//! a conflict); what a route must become is the pure `plan` module, the
-//! added rules are `rules`, and whether a Gateway has taken a route's
-//! current spec is `acceptance`. Routes are read and written as JSON
-//! (`objects`), with no Rust type of their own: every field serin does not
-//! own goes back to the server as it came. `docs/traffic.md` says what is
-//! written and restored.
+//! This file turns the spec into the routes serin drives; the I/O (read
+//! every route, then write each, retrying on a conflict; restore in
+//! reverse) is `planned`, shared with the Istio router. What a route must
+//! become is the pure `plan` module, the added rules are `rules` and
+//! `affinity`, and whether a Gateway has taken a route's current spec is
+//! `acceptance`. Routes are read and written as JSON (`objects`), with no
+//! Rust type of their own: every field serin does not own goes back to the
+//! server as it came. `docs/traffic.md` says what is written and restored.
 
 mod acceptance;
 mod affinity;
@@ -19,6 +20,7 @@ pub(crate) mod managed;
 pub(crate) mod objects;
 pub(crate) mod owned;
 mod plan;
+pub(crate) mod planned;
 
 mod rules;
 pub(crate) mod weights;
@@ -26,14 +28,17 @@ pub(crate) mod weights;
 pub use affinity::Cookie;
 pub use plan::Backends;
 
+use std::sync::Arc;
+
 use futures::FutureExt;
 use futures::future::BoxFuture;
 use serin_api::RolloutSpec;
 use serin_api::status::Traffic;
 
-use crate::{RouterError, Target, TrafficRouter, agreed};
+use crate::{RouterError, Target, TrafficRouter};
 use objects::Store;
-use plan::ROUTER;
+use plan::{ROUTER, RoutePlan};
+use planned::{Objects, Owned};
 
 /// An HTTPRoute the router drives and the rules in it serin owns.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -47,9 +52,8 @@ pub struct OwnedRoute {
 
 /// Sets the weights of HTTPRoutes.
 pub struct GatewayApiRouter {
-    store: Store,
+    objects: Objects,
     routes: Vec<OwnedRoute>,
-    backends: Backends,
 }
 
 impl GatewayApiRouter {
@@ -66,10 +70,21 @@ impl GatewayApiRouter {
             ROUTER,
             ("gateway.networking.k8s.io", "v1", "HTTPRoute", "httproutes"),
         );
+        let backends = Arc::new(backends);
+        let objects = routes
+            .iter()
+            .map(|r| Owned {
+                store: store.clone(),
+                name: r.name.clone(),
+                plan: Box::new(RoutePlan {
+                    rules: r.rules.clone(),
+                    backends: Arc::clone(&backends),
+                }),
+            })
+            .collect();
         Self {
-            store,
+            objects: Objects::new(objects),
             routes,
-            backends,
         }
     }
 
@@ -115,53 +130,6 @@ impl GatewayApiRouter {
     pub fn routes(&self) -> &[OwnedRoute] {
         &self.routes
     }
-
-    async fn apply_traffic(&self, traffic: &Traffic) -> Result<(), RouterError> {
-        // Read and plan every route before writing any: a missing route or
-        // a rule that is not there stops the change before anything moved.
-        let mut planned = Vec::with_capacity(self.routes.len());
-        for r in &self.routes {
-            let route = self.store.get(&r.name).await?;
-            planned.push(plan::apply_patch(
-                &route,
-                &r.rules,
-                &self.backends,
-                traffic,
-            )?);
-        }
-        for (r, patch) in self.routes.iter().zip(planned) {
-            tracing::debug!(route = %r.name, writes = patch.is_some(), "apply");
-            self.store
-                .write(&r.name, patch, |route| {
-                    plan::apply_patch(route, &r.rules, &self.backends, traffic)
-                })
-                .await?;
-        }
-        Ok(())
-    }
-
-    async fn read_traffic(&self) -> Result<Option<Traffic>, RouterError> {
-        let mut carried = Vec::with_capacity(self.routes.len());
-        for r in &self.routes {
-            let route = self.store.get(&r.name).await?;
-            carried.push(plan::carried(&route, &r.rules, &self.backends)?);
-        }
-        Ok(agreed(carried))
-    }
-
-    async fn restore_all(&self) -> Result<(), RouterError> {
-        for r in self.routes.iter().rev() {
-            // A route deleted since has nothing to give back; failing here
-            // would hold the rollout's finalizer for ever.
-            let Some(route) = self.store.get_opt(&r.name).await? else {
-                tracing::info!(route = %r.name, "restore: the HTTPRoute is gone");
-                continue;
-            };
-            let restore = |route: &serde_json::Value| plan::restore_patch(route, &self.backends);
-            self.store.write(&r.name, restore(&route)?, restore).await?;
-        }
-        Ok(())
-    }
 }
 
 impl TrafficRouter for GatewayApiRouter {
@@ -170,14 +138,14 @@ impl TrafficRouter for GatewayApiRouter {
     }
 
     fn apply<'a>(&'a self, traffic: &'a Traffic) -> BoxFuture<'a, Result<(), RouterError>> {
-        self.apply_traffic(traffic).boxed()
+        self.objects.apply(traffic).boxed()
     }
 
     fn read_back(&self) -> BoxFuture<'_, Result<Option<Traffic>, RouterError>> {
-        self.read_traffic().boxed()
+        self.objects.read_back().boxed()
     }
 
     fn restore(&self) -> BoxFuture<'_, Result<(), RouterError>> {
-        self.restore_all().boxed()
+        self.objects.restore().boxed()
     }
 }

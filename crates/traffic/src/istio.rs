@@ -7,12 +7,13 @@
 //! each mirror route (`mirror` with a `mirrorPercentage`), and takes back
 //! exactly what it added.
 //!
-//! This file does the I/O: read every object, then write the
-//! DestinationRule first (its subsets say which pods a weight reaches)
-//! and the VirtualServices after, in that order on apply and the reverse on
-//! restore. What each object must become is `virtual_service`,
-//! `destination_rule` and `routes`, all pure. Objects are JSON through
-//! `Api<DynamicObject>` (see `crate::gateway_api::objects`).
+//! This file turns the spec into the objects serin drives, in write order:
+//! the DestinationRule first (its subsets say which pods a weight
+//! reaches), then the VirtualServices; restore goes the other way. The I/O
+//! is `crate::gateway_api::planned`, shared with the Gateway API router.
+//! What each object must become is `virtual_service`, `destination_rule`
+//! and `routes`, all pure. Objects are JSON through `Api<DynamicObject>`
+//! (see `crate::gateway_api::objects`).
 
 mod destination_rule;
 mod destinations;
@@ -22,15 +23,18 @@ mod virtual_service;
 pub use destinations::Destinations;
 pub use virtual_service::Weighting;
 
+use std::sync::Arc;
+
 use futures::FutureExt;
 use futures::future::BoxFuture;
 use serin_api::RolloutSpec;
 use serin_api::status::Traffic;
 
 use crate::gateway_api::objects::Store;
-use crate::{RouterError, Target, TrafficRouter, agreed};
+use crate::gateway_api::planned::{Objects, Owned};
+use crate::{RouterError, Target, TrafficRouter};
 use destination_rule::Subsets;
-use virtual_service::ROUTER;
+use virtual_service::{ROUTER, VirtualServicePlan};
 
 /// A VirtualService the router drives and the HTTP routes in it serin owns.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -45,14 +49,13 @@ pub struct OwnedVirtualService {
 /// Sets the weights of VirtualServices (and the subsets of a
 /// DestinationRule).
 pub struct IstioRouter {
-    virtual_services: Store,
-    destination_rules: Store,
+    objects: Objects,
     owned: Vec<OwnedVirtualService>,
-    weighting: Weighting,
 }
 
 impl IstioRouter {
-    /// A router for `owned` in the target's namespace.
+    /// A router for `owned` in the target's namespace: the DestinationRule
+    /// first in the subset form, then the VirtualServices.
     pub fn new(target: &Target, owned: Vec<OwnedVirtualService>, weighting: Weighting) -> Self {
         let store = |kind, plural| {
             Store::new(
@@ -62,11 +65,35 @@ impl IstioRouter {
                 ("networking.istio.io", "v1", kind, plural),
             )
         };
+        let mut objects = Vec::with_capacity(owned.len() + 1);
+        if let Destinations::Subsets {
+            rule,
+            stable_subset,
+            canary_subset,
+        } = &weighting.destinations
+        {
+            objects.push(Owned {
+                store: store("DestinationRule", "destinationrules"),
+                name: rule.clone(),
+                plan: Box::new(Subsets {
+                    stable: stable_subset.clone(),
+                    canary: canary_subset.clone(),
+                }),
+            });
+        }
+        let virtual_services = store("VirtualService", "virtualservices");
+        let weighting = Arc::new(weighting);
+        objects.extend(owned.iter().map(|vs| Owned {
+            store: virtual_services.clone(),
+            name: vs.name.clone(),
+            plan: Box::new(VirtualServicePlan {
+                routes: vs.routes.clone(),
+                weighting: Arc::clone(&weighting),
+            }),
+        }));
         Self {
-            virtual_services: store("VirtualService", "virtualservices"),
-            destination_rules: store("DestinationRule", "destinationrules"),
+            objects: Objects::new(objects),
             owned,
-            weighting,
         }
     }
 
@@ -116,109 +143,6 @@ impl IstioRouter {
     pub fn virtual_services(&self) -> &[OwnedVirtualService] {
         &self.owned
     }
-
-    /// The DestinationRule and its subsets, in the subset form.
-    fn subsets(&self) -> Option<(&str, Subsets<'_>)> {
-        match &self.weighting.destinations {
-            Destinations::Subsets {
-                rule,
-                stable_subset,
-                canary_subset,
-            } => Some((
-                rule,
-                Subsets {
-                    stable: stable_subset,
-                    canary: canary_subset,
-                },
-            )),
-            Destinations::Hosts { .. } => None,
-        }
-    }
-
-    async fn apply_traffic(&self, traffic: &Traffic) -> Result<(), RouterError> {
-        // Read and plan every object before writing any.
-        let rule_patch = match self.subsets() {
-            Some((name, subsets)) => {
-                let rule = self.destination_rules.get(name).await?;
-                Some((
-                    name,
-                    subsets,
-                    destination_rule::apply_patch(&rule, subsets, traffic)?,
-                ))
-            }
-            None => None,
-        };
-        let mut planned = Vec::with_capacity(self.owned.len());
-        for vs in &self.owned {
-            let object = self.virtual_services.get(&vs.name).await?;
-            planned.push(virtual_service::apply_patch(
-                &object,
-                &vs.routes,
-                &self.weighting,
-                traffic,
-            )?);
-        }
-        if let Some((name, subsets, patch)) = rule_patch {
-            self.destination_rules
-                .write(name, patch, |rule| {
-                    destination_rule::apply_patch(rule, subsets, traffic)
-                })
-                .await?;
-        }
-        for (vs, patch) in self.owned.iter().zip(planned) {
-            tracing::debug!(virtual_service = %vs.name, writes = patch.is_some(), "apply");
-            self.virtual_services
-                .write(&vs.name, patch, |object| {
-                    virtual_service::apply_patch(object, &vs.routes, &self.weighting, traffic)
-                })
-                .await?;
-        }
-        Ok(())
-    }
-
-    async fn read_traffic(&self) -> Result<Option<Traffic>, RouterError> {
-        let mut carried = Vec::with_capacity(self.owned.len() + 1);
-        if let Some((name, subsets)) = self.subsets() {
-            let rule = self.destination_rules.get(name).await?;
-            carried.push(destination_rule::carried(&rule, subsets)?);
-        }
-        for vs in &self.owned {
-            let object = self.virtual_services.get(&vs.name).await?;
-            carried.push(virtual_service::carried(
-                &object,
-                &vs.routes,
-                &self.weighting,
-            )?);
-        }
-        Ok(agreed(carried))
-    }
-
-    async fn restore_all(&self) -> Result<(), RouterError> {
-        for vs in self.owned.iter().rev() {
-            // An object deleted since has nothing to give back.
-            let Some(object) = self.virtual_services.get_opt(&vs.name).await? else {
-                tracing::info!(virtual_service = %vs.name, "restore: the VirtualService is gone");
-                continue;
-            };
-            let restore =
-                |o: &serde_json::Value| virtual_service::restore_patch(o, &self.weighting);
-            self.virtual_services
-                .write(&vs.name, restore(&object)?, restore)
-                .await?;
-        }
-        if let Some((name, _)) = self.subsets()
-            && let Some(rule) = self.destination_rules.get_opt(name).await?
-        {
-            self.destination_rules
-                .write(
-                    name,
-                    destination_rule::restore_patch(&rule)?,
-                    destination_rule::restore_patch,
-                )
-                .await?;
-        }
-        Ok(())
-    }
 }
 
 impl TrafficRouter for IstioRouter {
@@ -227,14 +151,14 @@ impl TrafficRouter for IstioRouter {
     }
 
     fn apply<'a>(&'a self, traffic: &'a Traffic) -> BoxFuture<'a, Result<(), RouterError>> {
-        self.apply_traffic(traffic).boxed()
+        self.objects.apply(traffic).boxed()
     }
 
     fn read_back(&self) -> BoxFuture<'_, Result<Option<Traffic>, RouterError>> {
-        self.read_traffic().boxed()
+        self.objects.read_back().boxed()
     }
 
     fn restore(&self) -> BoxFuture<'_, Result<(), RouterError>> {
-        self.restore_all().boxed()
+        self.objects.restore().boxed()
     }
 }

@@ -20,6 +20,7 @@ use crate::RouterError;
 const ATTEMPTS: u32 = 3;
 
 /// One kind of routing object, in one namespace, for one router.
+#[derive(Clone)]
 pub(crate) struct Store {
     api: Api<DynamicObject>,
     router: &'static str,

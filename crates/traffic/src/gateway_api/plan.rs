@@ -21,6 +21,7 @@ use super::affinity::Cookie;
 use super::managed::{self, Added};
 use super::objects::{Object, list};
 use super::owned::{self, Layout};
+use super::planned::Plan;
 use super::rules;
 use super::weights::{Arm, Recorded};
 
@@ -50,6 +51,33 @@ pub struct Backends {
     pub managed: Vec<String>,
     /// The cookie of `sessionAffinity`, when the canary has one.
     pub affinity: Option<Cookie>,
+}
+
+/// The plan of one HTTPRoute: the rules serin owns in it (all rules to the
+/// stable Service when empty) and what it knows of the rollout.
+pub(crate) struct RoutePlan {
+    /// The names of the owned rules.
+    pub rules: Vec<String>,
+    /// The Services, total and managed routes.
+    pub backends: std::sync::Arc<Backends>,
+}
+
+impl Plan for RoutePlan {
+    fn apply_patch(
+        &self,
+        route: &Value,
+        traffic: &Traffic,
+    ) -> Result<Option<Value>, crate::RouterError> {
+        apply_patch(route, &self.rules, &self.backends, traffic)
+    }
+
+    fn restore_patch(&self, route: &Value) -> Result<Option<Value>, crate::RouterError> {
+        restore_patch(route, &self.backends)
+    }
+
+    fn carried(&self, route: &Value) -> Result<Option<Traffic>, crate::RouterError> {
+        carried(route, &self.rules, &self.backends)
+    }
 }
 
 /// serin's record of an HTTPRoute before its first write.

@@ -14,23 +14,38 @@ use serin_api::status::Traffic;
 use super::virtual_service::ROUTER;
 use crate::RouterError;
 use crate::gateway_api::objects::{Object, list};
+use crate::gateway_api::planned::Plan;
 use crate::gateway_api::weights::Arm;
 
-/// The subsets serin points, by arm.
-#[derive(Clone, Copy, Debug)]
-pub(super) struct Subsets<'a> {
+/// The subsets serin points, by arm: the plan of the DestinationRule.
+#[derive(Clone, Debug)]
+pub(super) struct Subsets {
     /// The stable subset's name.
-    pub stable: &'a str,
+    pub stable: String,
     /// The canary subset's name.
-    pub canary: &'a str,
+    pub canary: String,
 }
 
-impl Subsets<'_> {
+impl Subsets {
     fn of(&self, arm: Arm) -> &str {
         match arm {
-            Arm::Stable => self.stable,
-            Arm::Canary => self.canary,
+            Arm::Stable => &self.stable,
+            Arm::Canary => &self.canary,
         }
+    }
+}
+
+impl Plan for Subsets {
+    fn apply_patch(&self, rule: &Value, traffic: &Traffic) -> Result<Option<Value>, RouterError> {
+        apply_patch(rule, self, traffic)
+    }
+
+    fn restore_patch(&self, rule: &Value) -> Result<Option<Value>, RouterError> {
+        restore_patch(rule)
+    }
+
+    fn carried(&self, rule: &Value) -> Result<Option<Traffic>, RouterError> {
+        carried(rule, self)
     }
 }
 
@@ -58,7 +73,7 @@ fn revision(traffic: &Traffic, arm: Arm) -> Option<&str> {
 /// unreadable.
 pub(super) fn apply_patch(
     rule: &Value,
-    subsets: Subsets<'_>,
+    subsets: &Subsets,
     traffic: &Traffic,
 ) -> Result<Option<Value>, RouterError> {
     let obj = Object::new(ROUTER, rule);
@@ -107,7 +122,7 @@ pub(super) fn restore_patch(rule: &Value) -> Result<Option<Value>, RouterError> 
 /// # Errors
 /// [`RouterError::Invalid`] when serin's annotations are unreadable or a
 /// subset is missing.
-pub(super) fn carried(rule: &Value, subsets: Subsets<'_>) -> Result<Option<Traffic>, RouterError> {
+pub(super) fn carried(rule: &Value, subsets: &Subsets) -> Result<Option<Traffic>, RouterError> {
     let obj = Object::new(ROUTER, rule);
     let Some(recorded) = obj.original::<Original>()? else {
         return Ok(None);
@@ -122,7 +137,7 @@ pub(super) fn carried(rule: &Value, subsets: Subsets<'_>) -> Result<Option<Traff
 /// The subsets `traffic` asks for, and serin's record of them as they are.
 fn desired(
     obj: Object<'_>,
-    subsets: Subsets<'_>,
+    subsets: &Subsets,
     recorded: Option<&Original>,
     traffic: &Traffic,
 ) -> Result<(Vec<Value>, Original), RouterError> {

@@ -19,6 +19,7 @@ use crate::RouterError;
 use crate::gateway_api::managed::Added;
 use crate::gateway_api::objects::{Object, list};
 use crate::gateway_api::owned::{self, Ask, Layout};
+use crate::gateway_api::planned::Plan;
 use crate::gateway_api::weights::{Arm, Recorded};
 
 /// The router's name, in errors and logs.
@@ -40,6 +41,29 @@ pub struct Weighting {
     pub total: i32,
     /// `trafficRouting.managedRoutes`, in precedence order.
     pub managed: Vec<String>,
+}
+
+/// The plan of one VirtualService: the HTTP routes serin owns in it (its
+/// only one when empty) and how it weights them.
+pub(super) struct VirtualServicePlan {
+    /// The names of the owned routes.
+    pub routes: Vec<String>,
+    /// How destinations are told apart, the total, the managed routes.
+    pub weighting: std::sync::Arc<Weighting>,
+}
+
+impl Plan for VirtualServicePlan {
+    fn apply_patch(&self, vs: &Value, traffic: &Traffic) -> Result<Option<Value>, RouterError> {
+        apply_patch(vs, &self.routes, &self.weighting, traffic)
+    }
+
+    fn restore_patch(&self, vs: &Value) -> Result<Option<Value>, RouterError> {
+        restore_patch(vs, &self.weighting)
+    }
+
+    fn carried(&self, vs: &Value) -> Result<Option<Traffic>, RouterError> {
+        carried(vs, &self.routes, &self.weighting)
+    }
 }
 
 /// serin's record of a VirtualService before its first write.
