@@ -35,6 +35,9 @@ pub struct Config {
     pub webhook: WebhookOptions,
     /// This controller's name in Events (`reportingInstance`).
     pub instance: String,
+    /// Where each Event is also sent as a notification (queued, never
+    /// awaited), if anywhere.
+    pub notifier: Option<Arc<dyn serin_notify::EventNotifier>>,
 }
 
 impl Default for Config {
@@ -46,6 +49,7 @@ impl Default for Config {
             concurrency: 16,
             webhook: WebhookOptions::default(),
             instance: "serin-controller".to_owned(),
+            notifier: None,
         }
     }
 }

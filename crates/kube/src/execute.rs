@@ -4,7 +4,8 @@
 //! asked for), analysis and webhooks through the rollout's analysis
 //! manager, `SetDesiredRevision` by writing the older template back into
 //! the Rollout (or its workloadRef Deployment), `Event` as a Kubernetes
-//! Event. Every write states a desired value, so doing it twice is harmless.
+//! Event and a notification. Every write states a desired value, so doing
+//! it twice is harmless.
 
 use std::sync::Arc;
 
@@ -207,22 +208,45 @@ impl Exec<'_> {
     }
 
     async fn event(&self, reason: EventReason, message: &str) {
-        publish(self.shared, self.rollout, reason, message).await;
+        let revision = Some(self.args.latest_revision.clone());
+        publish_about(self.shared, self.rollout, revision, reason, message).await;
     }
 }
 
-/// Publishes an Event about `rollout` (a failure is logged, never fatal).
+/// Publishes an Event about `rollout` (a failure is logged, never fatal)
+/// and hands it to the notifier.
 pub async fn publish(shared: &Shared, rollout: &Rollout, reason: EventReason, message: &str) {
-    let warning = matches!(
-        reason,
-        EventReason::RolloutAborted
-            | EventReason::AnalysisFailed
-            | EventReason::WebhookFailed
-            | EventReason::ProgressDeadlineExceeded
-            | EventReason::CommandIgnored
-    );
+    let revision = rollout
+        .status
+        .as_ref()
+        .and_then(|s| s.current_revision.clone());
+    publish_about(shared, rollout, revision, reason, message).await;
+}
+
+/// [`publish`], about `revision`.
+async fn publish_about(
+    shared: &Shared,
+    rollout: &Rollout,
+    revision: Option<String>,
+    reason: EventReason,
+    message: &str,
+) {
+    if let Some(notifier) = &shared.config.notifier {
+        let mut note = serin_notify::Event::new(
+            reason,
+            rollout.name_any(),
+            rollout.namespace().unwrap_or_else(|| "default".to_owned()),
+            message,
+            shared.clock.now().0,
+        )
+        .with_revision(revision);
+        if let Some(status) = &rollout.status {
+            note = note.at(status);
+        }
+        notifier.notify(note);
+    }
     let event = Event {
-        type_: if warning {
+        type_: if serin_notify::is_warning(reason) {
             EventType::Warning
         } else {
             EventType::Normal

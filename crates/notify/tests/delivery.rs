@@ -8,15 +8,12 @@ mod support;
 
 use serde_json::json;
 use serin_engine::EventReason;
-use support::{Answers, Receiver, event, notifier, wait_stats};
+use support::{answering, event, notifier, one_sink, wait_stats};
 
 #[tokio::test]
 async fn the_webhook_receives_the_documented_json_for_each_event_kind() {
-    let rx = Receiver::start(Answers::default()).await;
-    let n = notifier(&format!(
-        "notifications:\n  sinks:\n    - {{name: hook, type: webhook, url: '{}'}}\n",
-        rx.url
-    ));
+    let rx = answering(200, 0).await;
+    let n = one_sink("webhook", &rx.url, "");
     let kinds = [
         (EventReason::RolloutStarted, "releasing v2", "normal"),
         (EventReason::StepCompleted, "step 1/4 done", "normal"),
@@ -52,11 +49,8 @@ async fn the_webhook_receives_the_documented_json_for_each_event_kind() {
 
 #[tokio::test]
 async fn absent_values_are_null_in_the_webhook_body() {
-    let rx = Receiver::start(Answers::default()).await;
-    let n = notifier(&format!(
-        "notifications:\n  sinks: [{{name: hook, type: webhook, url: '{}'}}]\n",
-        rx.url
-    ));
+    let rx = answering(200, 0).await;
+    let n = one_sink("webhook", &rx.url, "");
     let e = serin_notify::Event::new(
         EventReason::CommandIgnored,
         "web",
@@ -74,7 +68,7 @@ async fn absent_values_are_null_in_the_webhook_body() {
 
 #[tokio::test]
 async fn the_slack_sink_receives_the_text_of_its_template() {
-    let rx = Receiver::start(Answers::default()).await;
+    let rx = answering(200, 0).await;
     let n = notifier(&format!(
         "notifications:
   sinks:
@@ -95,7 +89,7 @@ async fn the_slack_sink_receives_the_text_of_its_template() {
 
 #[tokio::test]
 async fn a_slack_sink_with_blocks_sends_a_section_and_a_context_line() {
-    let rx = Receiver::start(Answers::default()).await;
+    let rx = answering(200, 0).await;
     let n = notifier(&format!(
         "notifications:
   sinks:
@@ -118,7 +112,7 @@ async fn a_slack_sink_with_blocks_sends_a_section_and_a_context_line() {
 
 #[tokio::test]
 async fn a_sink_gets_only_the_events_of_its_filter_with_its_headers() {
-    let rx = Receiver::start(Answers::default()).await;
+    let rx = answering(200, 0).await;
     let n = notifier(&format!(
         "notifications:
   sinks:
@@ -144,15 +138,8 @@ async fn a_sink_gets_only_the_events_of_its_filter_with_its_headers() {
 
 #[tokio::test]
 async fn a_receiver_failing_twice_then_succeeding_gets_the_event_on_the_third_attempt() {
-    let rx = Receiver::start(Answers {
-        failures: 2,
-        ..Answers::default()
-    })
-    .await;
-    let n = notifier(&format!(
-        "notifications:\n  sinks: [{{name: hook, type: webhook, url: '{}', attempts: 3, backoff: 20ms}}]\n",
-        rx.url
-    ));
+    let rx = answering(200, 2).await;
+    let n = one_sink("webhook", &rx.url, ", attempts: 3, backoff: 20ms");
     let start = std::time::Instant::now();
     n.notify(event(EventReason::RolloutPromoted, "v2 is stable"));
     wait_stats(&n, "the delivery", |s| s[0].delivered == 1).await;
@@ -167,15 +154,8 @@ async fn a_receiver_failing_twice_then_succeeding_gets_the_event_on_the_third_at
 
 #[tokio::test]
 async fn attempts_are_bounded_and_the_event_is_then_given_up() {
-    let rx = Receiver::start(Answers {
-        failures: 10,
-        ..Answers::default()
-    })
-    .await;
-    let n = notifier(&format!(
-        "notifications:\n  sinks: [{{name: hook, type: webhook, url: '{}', attempts: 2, backoff: 1ms}}]\n",
-        rx.url
-    ));
+    let rx = answering(200, 10).await;
+    let n = one_sink("webhook", &rx.url, ", attempts: 2, backoff: 1ms");
     n.notify(event(EventReason::RolloutAborted, "aborted"));
     wait_stats(&n, "giving up", |s| s[0].failed == 1).await;
     assert_eq!(rx.bodies().len(), 2);
@@ -183,15 +163,8 @@ async fn attempts_are_bounded_and_the_event_is_then_given_up() {
 
 #[tokio::test]
 async fn a_client_error_is_final_and_not_tried_again() {
-    let rx = Receiver::start(Answers {
-        status: 404,
-        ..Answers::default()
-    })
-    .await;
-    let n = notifier(&format!(
-        "notifications:\n  sinks: [{{name: hook, type: slack, url: '{}', attempts: 5, backoff: 1ms}}]\n",
-        rx.url
-    ));
+    let rx = answering(404, 0).await;
+    let n = one_sink("slack", &rx.url, ", attempts: 5, backoff: 1ms");
     n.notify(event(EventReason::RolloutAborted, "aborted"));
     wait_stats(&n, "giving up", |s| s[0].failed == 1).await;
     assert_eq!(rx.bodies().len(), 1);

@@ -9,7 +9,7 @@ mod support;
 use std::time::{Duration, Instant};
 
 use serin_engine::EventReason;
-use support::{Answers, Receiver, down_url, event, notifier, wait_stats};
+use support::{Answers, Receiver, answering, down_url, event, notifier, one_sink, wait_stats};
 
 /// The longest of `n` calls to `notify`.
 fn slowest_notify(n: &serin_notify::Notifier, calls: usize) -> Duration {
@@ -31,10 +31,7 @@ async fn notify_returns_at_once_when_the_receiver_answers_after_5s() {
         ..Answers::default()
     })
     .await;
-    let n = notifier(&format!(
-        "notifications:\n  sinks: [{{name: slow, type: webhook, url: '{}', timeout: 10s}}]\n",
-        rx.url
-    ));
+    let n = one_sink("webhook", &rx.url, ", timeout: 10s");
     n.notify(event(EventReason::RolloutStarted, "releasing v2"));
     rx.wait_for(1).await;
     // The first request is now held by the receiver.
@@ -47,10 +44,7 @@ async fn notify_returns_at_once_when_the_receiver_answers_after_5s() {
 
 #[tokio::test]
 async fn notify_returns_at_once_when_the_receiver_is_down() {
-    let n = notifier(&format!(
-        "notifications:\n  sinks: [{{name: down, type: slack, url: '{}', attempts: 20, backoff: 10ms}}]\n",
-        down_url()
-    ));
+    let n = one_sink("slack", &down_url(), ", attempts: 20, backoff: 10ms");
     let slowest = slowest_notify(&n, 50);
     assert!(
         slowest < Duration::from_millis(1),
@@ -91,7 +85,7 @@ async fn a_slow_sink_does_not_hold_up_another() {
         ..Answers::default()
     })
     .await;
-    let fast = Receiver::start(Answers::default()).await;
+    let fast = answering(200, 0).await;
     let n = notifier(&format!(
         "notifications:
   sinks:

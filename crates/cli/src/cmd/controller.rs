@@ -4,7 +4,8 @@
 //! (only the leader reconciles; losing the Lease ends the process, so its
 //! pod restarts as a candidate), logs as JSON lines with `--log-format
 //! json`, and on SIGTERM or Ctrl-C lets the passes under way finish, gives
-//! the Lease back and exits 0.
+//! the Lease back and exits 0. `--notifications FILE` also sends every
+//! Event to the webhooks and Slack sinks it names (docs/notifications.md).
 
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -46,6 +47,10 @@ pub struct Args {
     /// Log format.
     #[arg(long, value_enum, default_value_t = LogFormat::Text)]
     log_format: LogFormat,
+    /// A file with a `notifications:` section: where the rollouts' events
+    /// are sent besides Kubernetes Events (docs/notifications.md).
+    #[arg(long, env = "SERIN_NOTIFICATIONS", value_name = "FILE")]
+    notifications: Option<std::path::PathBuf>,
 }
 
 /// How logs are written.
@@ -99,11 +104,31 @@ async fn terminated() {
 /// Runs the controller until SIGTERM.
 pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
     init_logs(args.log_format);
+    let notifications = match &args.notifications {
+        Some(file) => Some(
+            serin_notify::Config::from_file(file)
+                .with_context(|| format!("--notifications {}", file.display()))?,
+        ),
+        None => None,
+    };
     let rt = tokio::runtime::Runtime::new().context("starting the runtime")?;
-    rt.block_on(run_async(args))
+    rt.block_on(run_async(args, notifications))
 }
 
-async fn run_async(args: &Args) -> anyhow::Result<ExitCode> {
+async fn run_async(
+    args: &Args,
+    notifications: Option<serin_notify::Config>,
+) -> anyhow::Result<ExitCode> {
+    let delivery = match notifications {
+        Some(config) => Some(serin_notify::Notifier::start(
+            config,
+            serin_metrics::http_client()?,
+        )?),
+        None => None,
+    };
+    let notifier = delivery
+        .clone()
+        .map(|n| Arc::new(n) as Arc<dyn serin_notify::EventNotifier>);
     let target = connect(&args.kube).await?;
     let client = target.client;
     let metrics = Arc::new(ControllerMetrics::new());
@@ -180,6 +205,7 @@ async fn run_async(args: &Args) -> anyhow::Result<ExitCode> {
             namespace: args.kube.namespace_flag().map(str::to_owned),
             concurrency: args.concurrency,
             instance: identity(args),
+            notifier,
             ..Config::default()
         },
         clock: Arc::new(SystemClock),
@@ -193,6 +219,11 @@ async fn run_async(args: &Args) -> anyhow::Result<ExitCode> {
         let _ = tokio::time::timeout(Duration::from_secs(5), task).await;
     }
     let _ = tokio::time::timeout(Duration::from_secs(5), ops).await;
+    if let Some(d) = delivery
+        && !d.flush(Duration::from_secs(2)).await
+    {
+        tracing::warn!("stopping with notifications not delivered yet");
+    }
     Ok(if lost_lease.load(std::sync::atomic::Ordering::SeqCst) {
         ExitCode::from(1)
     } else {

@@ -1,6 +1,8 @@
 //! `serin up -f serin.yaml`: validates the file exactly as `serin lint`
 //! does (printing the same lines, to stderr) and starts nothing when it is
 //! invalid; otherwise runs the one-host daemon until SIGTERM or Ctrl-C.
+//! `--notifications FILE` delivers the rollouts' events to webhooks and
+//! Slack (docs/notifications.md); an invalid file starts nothing either.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -29,6 +31,10 @@ pub struct Args {
     /// Directory of the replicas' stdout and stderr files (default `<state-dir>/logs`).
     #[arg(long)]
     log_dir: Option<PathBuf>,
+    /// A file with a `notifications:` section: where the rollouts' events
+    /// are sent (docs/notifications.md).
+    #[arg(long, env = "SERIN_NOTIFICATIONS", value_name = "FILE")]
+    notifications: Option<PathBuf>,
 }
 
 /// Validates, then runs the daemon.
@@ -70,6 +76,17 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
             Document::AnalysisRun(_) => {}
         }
     }
+    let notifications = match &args.notifications {
+        None => serin_notify::Config::default(),
+        Some(file) => serin_notify::Config::from_file(file).unwrap_or_else(|e| {
+            match e {
+                serin_notify::ConfigError::Read { .. } => eprintln!("{e}"),
+                _ => eprintln!("{}: {e}", file.display()),
+            }
+            failed = true;
+            serin_notify::Config::default()
+        }),
+    };
     if config.rollouts.is_empty() && !failed {
         eprintln!("serin up: the files hold no Rollout");
         failed = true;
@@ -85,7 +102,7 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
         .with_writer(std::io::stderr)
         .init();
     let runtime = tokio::runtime::Runtime::new().context("starting the runtime")?;
-    runtime.block_on(daemon::run(config, terminated()))?;
+    runtime.block_on(daemon::run_notifying(config, notifications, terminated()))?;
     Ok(ExitCode::SUCCESS)
 }
 

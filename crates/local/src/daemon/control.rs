@@ -4,7 +4,9 @@
 //! actions in order → write the status back. It wakes on a supervisor
 //! change (replica endpoints are followed at once, weights untouched), an
 //! analysis verdict changing, a command or version arriving, the engine's
-//! `requeueAfterMs`, and a slow tick. It decides nothing itself.
+//! `requeueAfterMs`, and a slow tick. It decides nothing itself. The
+//! pass's events go to the history and, once it is written, to the
+//! notifier (queued, never awaited).
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -12,6 +14,7 @@ use std::time::Duration;
 
 use serin_api::RolloutStatus;
 use serin_engine::{Action, Observed, RunState};
+use serin_notify::{Event, Notifier};
 use tokio::sync::watch;
 
 use super::runtime::Runtime;
@@ -34,11 +37,12 @@ struct Next {
     runs: BTreeMap<String, RunState>,
 }
 
-/// Runs the loop until `stop` turns true.
-pub async fn run(rt: Arc<Runtime>, mut stop: watch::Receiver<bool>) {
+/// Runs the loop until `stop` turns true; the events of each pass are
+/// handed to `notifier`.
+pub async fn run(rt: Arc<Runtime>, mut stop: watch::Receiver<bool>, notifier: Notifier) {
     let mut snaps = rt.supervisor.subscribe();
     loop {
-        let next = match pass(&rt) {
+        let next = match pass(&rt, &notifier) {
             Ok(n) => n,
             Err(e) => {
                 tracing::warn!(rollout = %rt.name, error = %e, "planning pass failed");
@@ -78,7 +82,7 @@ pub async fn run(rt: Arc<Runtime>, mut stop: watch::Receiver<bool>) {
 }
 
 /// One observe → plan → execute → write pass.
-fn pass(rt: &Runtime) -> Result<Next, DaemonError> {
+fn pass(rt: &Runtime, notifier: &Notifier) -> Result<Next, DaemonError> {
     let record = rt
         .store
         .load(&rt.name)?
@@ -104,6 +108,7 @@ fn pass(rt: &Runtime) -> Result<Next, DaemonError> {
         .map(|kind| (at, kind))
         .collect::<Vec<_>>();
     let mut again = false;
+    let mut announce = Vec::new();
     for action in &plan.actions {
         match action {
             Action::SetTraffic { traffic } => {
@@ -120,13 +125,20 @@ fn pass(rt: &Runtime) -> Result<Next, DaemonError> {
                 rt.store.set_desired(&rt.name, revision, &by, at)?;
                 again = true;
             }
-            Action::Event { reason, message } => history.push((
-                at,
-                HistoryKind::Event {
-                    reason: *reason,
-                    message: message.clone(),
-                },
-            )),
+            Action::Event { reason, message } => {
+                history.push((
+                    at,
+                    HistoryKind::Event {
+                        reason: *reason,
+                        message: message.clone(),
+                    },
+                ));
+                announce.push(
+                    Event::new(*reason, &rt.name, &args.namespace, message, at.0)
+                        .with_revision(Some(record.desired_revision.clone()))
+                        .at(&record.status),
+                );
+            }
         }
     }
     rt.store.save_pass(
@@ -135,6 +147,9 @@ fn pass(rt: &Runtime) -> Result<Next, DaemonError> {
         rt.supervisor.snapshot().records(),
         history,
     )?;
+    for event in announce {
+        notifier.notify(event);
+    }
     let after = if again {
         SOON
     } else {

@@ -80,10 +80,23 @@ async fn stopped(mut stop: watch::Receiver<bool>) {
     let _ = stop.wait_for(|s| *s).await;
 }
 
+/// How long the events queued at shutdown may take to be delivered.
+const NOTIFY_GRACE: Duration = Duration::from_secs(2);
+
 /// Runs the daemon until `shutdown` resolves; then stops every control
 /// loop, drains and stops every replica, and closes the proxy.
 pub async fn run(
     config: DaemonConfig,
+    shutdown: impl std::future::Future<Output = ()>,
+) -> Result<(), DaemonError> {
+    run_notifying(config, serin_notify::Config::default(), shutdown).await
+}
+
+/// [`run`], delivering each rollout's events to the sinks of
+/// `notifications` (see docs/notifications.md).
+pub async fn run_notifying(
+    config: DaemonConfig,
+    notifications: serin_notify::Config,
     shutdown: impl std::future::Future<Output = ()>,
 ) -> Result<(), DaemonError> {
     let store = Store::open(&config.state_dir)?;
@@ -96,6 +109,8 @@ pub async fn run(
         .map_err(|e| DaemonError::Bind(config.admin_listen, e.to_string()))?;
     let templates = Arc::new(Templates::new(&config.templates, &config.cluster_templates));
     let client = serin_metrics::http_client().map_err(|e| DaemonError::Config(e.to_string()))?;
+    let notifier = serin_notify::Notifier::start(notifications, client.clone())
+        .map_err(|e| DaemonError::Config(e.to_string()))?;
 
     let mut prepared = Vec::new();
     for rollout in config.rollouts {
@@ -126,7 +141,11 @@ pub async fn run(
 
     let mut tasks = Vec::new();
     for rt in rollouts.values() {
-        tasks.push(tokio::spawn(control::run(rt.clone(), stop_rx.clone())));
+        tasks.push(tokio::spawn(control::run(
+            rt.clone(),
+            stop_rx.clone(),
+            notifier.clone(),
+        )));
         tasks.push(tokio::spawn(sample(rt.clone(), stop_rx.clone())));
     }
 
@@ -164,6 +183,9 @@ pub async fn run(
         rt.supervisor.shutdown().await;
     }
     let _ = admin_task.await;
+    if !notifier.flush(NOTIFY_GRACE).await {
+        tracing::warn!("stopping with notifications not delivered yet");
+    }
     match proxy_task.await {
         Ok(r) => r?,
         Err(e) => tracing::warn!(error = %e, "proxy task"),

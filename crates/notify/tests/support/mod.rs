@@ -144,6 +144,24 @@ pub fn notifier(yaml: &str) -> Notifier {
     Notifier::start(config, reqwest::Client::new()).unwrap()
 }
 
+/// A notifier with one sink named `hook` of `kind` to `url`, with `extra`
+/// fields (YAML flow, starting with a comma).
+pub fn one_sink(kind: &str, url: &str, extra: &str) -> Notifier {
+    notifier(&format!(
+        "notifications:\n  sinks: [{{name: hook, type: {kind}, url: '{url}'{extra}}}]\n"
+    ))
+}
+
+/// A receiver answering `status`, after `failures` 500s.
+pub async fn answering(status: u16, failures: usize) -> Receiver {
+    Receiver::start(Answers {
+        failures,
+        status,
+        ..Answers::default()
+    })
+    .await
+}
+
 /// Waits until `cond` holds for the notifier's stats.
 pub async fn wait_stats(
     n: &Notifier,
