@@ -14,7 +14,7 @@
 //! Rust type of their own: every field serin does not own goes back to the
 //! server as it came. `docs/traffic.md` says what is written and restored.
 
-mod acceptance;
+pub(crate) mod acceptance;
 mod affinity;
 pub(crate) mod managed;
 pub(crate) mod objects;

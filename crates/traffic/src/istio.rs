@@ -17,6 +17,7 @@
 
 mod destination_rule;
 mod destinations;
+mod reconciled;
 mod routes;
 mod virtual_service;
 

@@ -131,7 +131,9 @@ pub(super) fn carried(rule: &Value, subsets: &Subsets) -> Result<Option<Traffic>
         return Ok(None);
     };
     let (wanted, _) = desired(obj, subsets, Some(&recorded), &traffic)?;
-    Ok((wanted == list(&rule["spec"], "subsets")).then_some(traffic))
+    let in_effect =
+        (wanted == list(&rule["spec"], "subsets")) && super::reconciled::of(rule).in_effect();
+    Ok(in_effect.then_some(traffic))
 }
 
 /// The subsets `traffic` asks for, and serin's record of them as they are.

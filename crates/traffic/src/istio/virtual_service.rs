@@ -137,7 +137,8 @@ pub(super) fn carried(
         return Ok(None);
     };
     let (http, _) = desired(obj, owned, weighting, &traffic)?;
-    Ok((http == list(&vs["spec"], "http")).then_some(traffic))
+    let in_effect = (http == list(&vs["spec"], "http")) && super::reconciled::of(vs).in_effect();
+    Ok(in_effect.then_some(traffic))
 }
 
 fn desired(

@@ -10,6 +10,7 @@ mod mesh_support;
 mod errors;
 mod example;
 mod hosts;
+mod reconciled;
 mod restore;
 mod subsets;
 mod support;
