@@ -1,7 +1,9 @@
-//! Notifications from `serin up`, end to end: a canary released and
-//! promoted with a webhook, a Slack sink that answers after 5 s and a sink
-//! that is down takes no longer than the same release without
-//! notifications, and the webhook gets the release's events in order.
+//! Notifications from both platforms, end to end. `serin up`: a canary
+//! released and promoted with a webhook, a Slack sink that answers after
+//! 5 s and a sink that is down takes no longer than the same release
+//! without notifications, and the webhook gets the release's events in
+//! order; an invalid file starts nothing. `serin controller` (against the
+//! fake API server): each Event of a release also reaches the webhook.
 
 #![allow(clippy::unwrap_used)]
 
@@ -274,4 +276,113 @@ fn an_invalid_notifications_file_starts_nothing_and_names_the_field() {
     );
     assert!(stderr.starts_with(&expected), "{stderr}");
     assert!(!dir.path().join("state").exists());
+}
+
+/// A canary on Kubernetes that stops at a pause after its first weight.
+const KUBE_ROLLOUT: &str = r#"
+apiVersion: serin.dev/v1alpha1
+kind: Rollout
+metadata: {name: web, namespace: default}
+spec:
+  replicas: 1
+  selector: {matchLabels: {app: notified}}
+  template: {metadata: {labels: {app: notified}}, spec: {containers: [{name: app, image: "notified:1"}]}}
+  strategy: {canary: {steps: [{setWeight: 25}, {pause: {}}]}}
+"#;
+
+/// Polls `check` every 50ms (without blocking the runtime) until it gives
+/// a value, within [`LIMIT`].
+async fn until<T>(what: &str, mut check: impl FnMut() -> Option<T>) -> T {
+    let deadline = Instant::now() + LIMIT;
+    loop {
+        if let Some(v) = check() {
+            return v;
+        }
+        assert!(Instant::now() < deadline, "timed out waiting for {what}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_controller_sends_each_event_of_a_release_to_the_webhook() {
+    let options = serin_kube_fake::FakeOptions {
+        replicaset_simulator: Some(Duration::ZERO),
+        ..serin_kube_fake::FakeOptions::default()
+    };
+    let (fake, _client) = serin_kube_fake::FakeApiServer::start_with(options)
+        .await
+        .unwrap();
+    fake.load_yaml(KUBE_ROLLOUT).unwrap();
+    let hook = Receiver::start(Duration::ZERO);
+    let dir = tempfile::tempdir().unwrap();
+    let kubeconfig = dir.path().join("kubeconfig");
+    std::fs::write(&kubeconfig, fake.kubeconfig()).unwrap();
+    let notifications = dir.path().join("notifications.yaml");
+    std::fs::write(
+        &notifications,
+        format!(
+            "notifications:\n  sinks: [{{name: hook, type: webhook, url: '{}'}}]\n",
+            hook.url
+        ),
+    )
+    .unwrap();
+    let _controller = tokio::process::Command::new(serin_bin())
+        .arg("controller")
+        .arg("--kubeconfig")
+        .arg(&kubeconfig)
+        .args(["--metrics-addr", &format!("127.0.0.1:{}", free_port())])
+        .arg("--notifications")
+        .arg(&notifications)
+        .env("HOME", dir.path())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    let phase = |want: &str| {
+        let r = fake.object("serin.dev/v1alpha1", "Rollout", Some("default"), "web")?;
+        (r.pointer("/status/phase")?.as_str()? == want).then_some(r)
+    };
+    let first = until("healthy", || phase("Healthy")).await;
+    let stable = first["status"]["stableRevision"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+
+    let image = serde_json::json!({"spec": {"template": {"spec": {"containers": [
+        {"name": "app", "image": "notified:2"}
+    ]}}}});
+    fake.patch(
+        "serin.dev/v1alpha1",
+        "Rollout",
+        Some("default"),
+        "web",
+        &image,
+    )
+    .unwrap();
+    until("paused at 25%", || phase("Paused")).await;
+
+    let events = until("the pause at the webhook", || {
+        let bodies = hook.bodies();
+        bodies
+            .iter()
+            .any(|b| b["event"] == "RolloutPaused")
+            .then_some(bodies)
+    })
+    .await;
+    let release: Vec<(&str, &str)> = events
+        .iter()
+        .filter(|b| b["revision"] != stable.as_str())
+        .filter_map(|b| Some((b["event"].as_str()?, b["rollout"].as_str()?)))
+        .collect();
+    assert_eq!(
+        release,
+        [
+            ("RolloutStarted", "web"),
+            ("StepCompleted", "web"),
+            ("RolloutPaused", "web")
+        ],
+        "{events:#?}"
+    );
+    assert!(events.iter().all(|b| b["namespace"] == "default"));
 }
