@@ -117,7 +117,8 @@ pub(super) fn restore_patch(rule: &Value) -> Result<Option<Value>, RouterError> 
 }
 
 /// The traffic `rule` carries: the one in its annotation when its subsets
-/// select what that traffic asks; `None` otherwise.
+/// select what that traffic asks and istiod, where it reports, has
+/// reconciled its generation; `None` otherwise.
 ///
 /// # Errors
 /// [`RouterError::Invalid`] when serin's annotations are unreadable or a

@@ -119,7 +119,8 @@ pub(super) fn restore_patch(
 }
 
 /// The traffic `vs` carries: the one in its annotation when its HTTP
-/// routes are exactly what that traffic makes of them; `None` otherwise.
+/// routes are exactly what that traffic makes of them and istiod, where it
+/// reports, has reconciled its generation; `None` otherwise.
 ///
 /// # Errors
 /// [`RouterError::Invalid`] when serin's annotations are unreadable or the
