@@ -20,25 +20,20 @@ pub struct DaemonSource {
 }
 
 impl DaemonSource {
-    /// The admin API at `addr` (`host:port` or `http://host:port`), called with `token`.
-    pub fn new(addr: &str, token: &str) -> Result<DaemonSource, SourceError> {
+    /// The admin API at `addr` (`host:port` or `http://host:port`), called
+    /// with `token` through `http` (built by the caller, who knows which TLS
+    /// provider the binary installs).
+    pub fn new(addr: &str, token: &str, http: reqwest::Client) -> DaemonSource {
         let base = if addr.starts_with("http://") {
             addr.trim_end_matches('/').to_owned()
         } else {
             format!("http://{addr}")
         };
-        let http = reqwest::Client::builder()
-            .timeout(std::time::Duration::from_secs(10))
-            .build()
-            .map_err(|e| SourceError::Unreachable {
-                what: base.clone(),
-                message: e.to_string(),
-            })?;
-        Ok(DaemonSource {
+        DaemonSource {
             base,
             token: token.trim().to_owned(),
             http,
-        })
+        }
     }
 
     async fn call<T: DeserializeOwned>(

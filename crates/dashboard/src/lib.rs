@@ -10,7 +10,7 @@
 //! ```no_run
 //! # async fn f() -> Result<(), Box<dyn std::error::Error>> {
 //! use serin_dashboard::{DaemonSource, Options, start};
-//! let source = DaemonSource::new("127.0.0.1:9900", "the-admin-token")?;
+//! let source = DaemonSource::new("127.0.0.1:9900", "the-admin-token", reqwest::Client::new());
 //! let (router, dashboard) = start(source, Options::new("the-admin-token"));
 //! let listener = tokio::net::TcpListener::bind("127.0.0.1:9901").await?;
 //! axum::serve(listener, router)
@@ -96,4 +96,21 @@ pub fn start<S: Source>(source: S, options: Options) -> (axum::Router, Dashboard
         stop: hub.stop_switch(),
     };
     (router, dashboard)
+}
+
+/// Serves the dashboard of `source` on `listener` until `shutdown`
+/// resolves; then ends the event streams and finishes the requests under way.
+pub async fn serve<S: Source>(
+    listener: tokio::net::TcpListener,
+    source: S,
+    options: Options,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let (router, dashboard) = start(source, options);
+    axum::serve(listener, router)
+        .with_graceful_shutdown(async move {
+            shutdown.await;
+            dashboard.stop();
+        })
+        .await
 }

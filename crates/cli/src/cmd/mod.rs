@@ -11,6 +11,7 @@ use clap::Subcommand;
 mod admin_client;
 mod controller;
 mod crd;
+mod dashboard;
 mod demo;
 mod demo_app;
 mod history;
@@ -60,6 +61,8 @@ pub enum Command {
     History(history::Args),
     /// List the rollouts (of the daemon, or of a namespace on Kubernetes).
     List(list::Args),
+    /// Serve the web dashboard of a running daemon (127.0.0.1:9901 by default).
+    Dashboard(dashboard::Args),
     /// Run the Kubernetes controller for Rollouts.
     Controller(controller::Args),
     /// Print the manifests that install serin in a cluster (CRDs, RBAC, controller).
@@ -87,6 +90,7 @@ pub fn run(command: Command) -> anyhow::Result<ExitCode> {
         Command::Resume(args) => verbs::send(&args, C::Resume),
         Command::History(args) => history::run(&args),
         Command::List(args) => list::run(&args),
+        Command::Dashboard(args) => dashboard::run(&args),
         Command::Controller(args) => controller::run(&args),
         Command::Install(args) => install::run(&args),
     }

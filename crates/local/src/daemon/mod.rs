@@ -157,8 +157,8 @@ pub async fn run_notifying(
         }),
         admin_addr,
         &token,
-    )
-    .map_err(|e| DaemonError::Config(format!("the dashboard: {e}")))?;
+        client.clone(),
+    );
     let admin_task = tokio::spawn(
         axum::serve(admin_listener, app)
             .with_graceful_shutdown(stopped(stop_rx.clone()))

@@ -1,0 +1,91 @@
+//! `serin dashboard [--listen 127.0.0.1:9901] [--admin ADDR] [--state-dir DIR]
+//! [--read-only]`: serves the dashboard (`serin-dashboard`) for a running
+//! daemon, reading and acting through its admin API with its token. The
+//! daemon serves the same page itself under `/dashboard/` of its admin
+//! listener; this command serves it on its own address, for example
+//! read-only for everyone on a team.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Context;
+use serin_dashboard::{DaemonSource, Options};
+use serin_local::admin::{ADDR_FILE, token::TOKEN_FILE};
+use serin_local::daemon::DEFAULT_ADMIN;
+
+/// Arguments of `serin dashboard`.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Where the dashboard listens (127.0.0.1 only by default).
+    #[arg(long, default_value = "127.0.0.1:9901")]
+    listen: SocketAddr,
+    /// The daemon's admin API (host:port); else the address in the state directory.
+    #[arg(long, env = "SERIN_ADMIN")]
+    admin: Option<String>,
+    /// The daemon's state directory (its token and admin address are read from there).
+    #[arg(long, env = "SERIN_STATE_DIR", default_value = ".serin")]
+    state_dir: PathBuf,
+    /// Show everything, refuse every action (the buttons are hidden).
+    #[arg(long)]
+    read_only: bool,
+}
+
+/// Runs the dashboard until Ctrl-C or SIGTERM.
+pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
+    let admin = match &args.admin {
+        Some(a) => a.clone(),
+        None => std::fs::read_to_string(args.state_dir.join(ADDR_FILE))
+            .map(|s| s.trim().to_owned())
+            .unwrap_or_else(|_| DEFAULT_ADMIN.to_owned()),
+    };
+    let token = match std::env::var("SERIN_TOKEN") {
+        Ok(t) if !t.trim().is_empty() => t,
+        _ => {
+            let path = args.state_dir.join(TOKEN_FILE);
+            std::fs::read_to_string(&path)
+                .with_context(|| format!("no SERIN_TOKEN and cannot read {}", path.display()))?
+        }
+    };
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let source = DaemonSource::new(&admin, &token, serin_metrics::http_client()?);
+    let options = Options {
+        read_only: args.read_only,
+        ..Options::new(&token)
+    };
+    tokio::runtime::Runtime::new()
+        .context("starting the runtime")?
+        .block_on(async {
+            let listener = tokio::net::TcpListener::bind(args.listen)
+                .await
+                .with_context(|| format!("cannot listen on {}", args.listen))?;
+            let bound = listener.local_addr()?;
+            let mode = if args.read_only { " (read-only)" } else { "" };
+            eprintln!("serin dashboard on http://{bound}/ for the daemon at {admin}{mode}");
+            serin_dashboard::serve(listener, source, options, stopped())
+                .await
+                .context("serving the dashboard")
+        })?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Ctrl-C or SIGTERM.
+async fn stopped() {
+    let mut term = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+        Ok(s) => s,
+        Err(_) => {
+            let _ = tokio::signal::ctrl_c().await;
+            return;
+        }
+    };
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        _ = term.recv() => {}
+    }
+}
