@@ -109,8 +109,9 @@ pub enum SinkKind {
     Slack,
 }
 
-/// One sink, checked.
-#[derive(Clone, Debug)]
+/// One sink, checked. Its `Debug` leaves out the URL's path and query and
+/// the header values, which often hold secrets.
+#[derive(Clone)]
 pub struct Sink {
     /// Its name, for logs and counters.
     pub name: String,
@@ -133,6 +134,19 @@ pub struct Sink {
     /// The wait after the first failed attempt; it doubles after each, up
     /// to [`MAX_BACKOFF`].
     pub backoff: Duration,
+}
+
+impl std::fmt::Debug for Sink {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Sink")
+            .field("name", &self.name)
+            .field("kind", &self.kind)
+            .field("host", &self.url.host_str())
+            .field("events", &self.events)
+            .field("headers", &self.headers.keys().collect::<Vec<_>>())
+            .field("attempts", &self.attempts)
+            .finish_non_exhaustive()
+    }
 }
 
 impl Sink {
@@ -234,16 +248,16 @@ fn resolve(spec: SinkSpec, at: &str) -> Result<Sink, ConfigError> {
     }
     let duration = |d: Option<serin_api::Duration>, name: &str, default: Duration| match d {
         None => Ok(default),
-        Some(d) => match d.parse() {
-            Ok(v) if v.is_zero() && name == "timeout" => {
-                Err(field(format!("{at}.{name}"), "must be more than 0"))
-            }
-            Ok(v) => Ok(v),
-            Err(e) => Err(field(format!("{at}.{name}"), e.to_string())),
-        },
+        Some(d) => d
+            .parse()
+            .map_err(|e| field(format!("{at}.{name}"), e.to_string())),
     };
+    let timeout = duration(spec.timeout, "timeout", DEFAULT_TIMEOUT)?;
+    if timeout.is_zero() {
+        return Err(field(format!("{at}.timeout"), "must be more than 0"));
+    }
     Ok(Sink {
-        timeout: duration(spec.timeout, "timeout", DEFAULT_TIMEOUT)?,
+        timeout,
         backoff: duration(spec.backoff, "backoff", DEFAULT_BACKOFF)?.min(MAX_BACKOFF),
         name: spec.name,
         kind: spec.kind,
@@ -261,4 +275,24 @@ fn first_line(e: &impl std::fmt::Display) -> String {
     let text = e.to_string();
     let line = text.lines().next().unwrap_or_default().trim();
     line.strip_prefix("error: ").unwrap_or(line).to_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    #[test]
+    fn a_sink_shown_for_debugging_keeps_its_secrets() {
+        let c = Config::from_yaml(
+            "notifications:\n  sinks: [{name: team, type: slack, url: 'https://hooks.example/T0/B0/s3cret', headers: {Authorization: Bearer t0ken}}]\n",
+        )
+        .unwrap();
+        let shown = format!("{c:?}");
+        assert!(shown.contains("hooks.example"), "{shown}");
+        assert!(
+            !shown.contains("s3cret") && !shown.contains("t0ken"),
+            "{shown}"
+        );
+    }
 }

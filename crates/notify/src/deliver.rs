@@ -72,7 +72,7 @@ async fn attempt_once(
         .body(body)
         .send()
         .await
-        .map_err(|e| DeliveryError::Transport(error_text(&e)))?;
+        .map_err(|e| DeliveryError::Transport(error_text(e)))?;
     let status = answer.status();
     if status.is_success() {
         Ok(())
@@ -81,13 +81,14 @@ async fn attempt_once(
     }
 }
 
-/// What went wrong on the way, short.
-fn error_text(e: &reqwest::Error) -> String {
+/// What went wrong on the way, short, without the URL (a Slack webhook's
+/// URL is its secret).
+fn error_text(e: reqwest::Error) -> String {
     if e.is_timeout() {
         "timed out".to_owned()
     } else if e.is_connect() {
         "cannot connect".to_owned()
     } else {
-        e.to_string()
+        e.without_url().to_string()
     }
 }

@@ -10,23 +10,37 @@ use crate::event::{Event, reason_name};
 /// The template used when a sink gives none.
 pub const DEFAULT: &str = "[{namespace}/{rollout}] {event}: {message}";
 
-/// Every placeholder, as written.
-pub const PLACEHOLDERS: [&str; 9] = [
-    "rollout",
-    "namespace",
-    "event",
-    "severity",
-    "message",
-    "revision",
-    "step",
-    "weight",
-    "time",
+/// A value a template can show.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Field {
+    Rollout,
+    Namespace,
+    Event,
+    Severity,
+    Message,
+    Revision,
+    Step,
+    Weight,
+    Time,
+}
+
+/// Every placeholder, as written, with its field.
+const FIELDS: [(&str, Field); 9] = [
+    ("rollout", Field::Rollout),
+    ("namespace", Field::Namespace),
+    ("event", Field::Event),
+    ("severity", Field::Severity),
+    ("message", Field::Message),
+    ("revision", Field::Revision),
+    ("step", Field::Step),
+    ("weight", Field::Weight),
+    ("time", Field::Time),
 ];
 
 /// Why a template was refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum TemplateError {
-    /// A placeholder that is not one of [`PLACEHOLDERS`].
+    /// A placeholder that is not one of those listed above.
     #[error(
         "unknown placeholder {{{0}}}; known: {{rollout}}, {{namespace}}, {{event}}, {{severity}}, {{message}}, {{revision}}, {{step}}, {{weight}}, {{time}}"
     )]
@@ -43,7 +57,7 @@ pub enum TemplateError {
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Part {
     Text(String),
-    Field(usize),
+    Field(Field),
 }
 
 /// A parsed template.
@@ -73,14 +87,15 @@ impl Template {
                     let rest = &text[at + 1..];
                     let end = rest.find('}').ok_or(TemplateError::Unclosed(at))?;
                     let name = &rest[..end];
-                    let index = PLACEHOLDERS
+                    let field = FIELDS
                         .iter()
-                        .position(|p| *p == name)
+                        .find(|(n, _)| *n == name)
+                        .map(|(_, f)| *f)
                         .ok_or_else(|| TemplateError::Unknown(name.to_owned()))?;
                     if !literal.is_empty() {
                         parts.push(Part::Text(std::mem::take(&mut literal)));
                     }
-                    parts.push(Part::Field(index));
+                    parts.push(Part::Field(field));
                     while chars.peek().is_some_and(|(i, _)| *i <= at + 1 + end) {
                         chars.next();
                     }
@@ -100,7 +115,7 @@ impl Template {
         for part in &self.parts {
             match part {
                 Part::Text(t) => out.push_str(t),
-                Part::Field(i) => out.push_str(&value(*i, event)),
+                Part::Field(f) => out.push_str(&value(*f, event)),
             }
         }
         out
@@ -113,19 +128,19 @@ impl Default for Template {
     }
 }
 
-/// The value of placeholder number `index` for `event`.
-fn value(index: usize, event: &Event) -> String {
+/// The value of `field` for `event`.
+fn value(field: Field, event: &Event) -> String {
     let or_dash = |v: Option<String>| v.unwrap_or_else(|| "-".to_owned());
-    match PLACEHOLDERS.get(index).copied().unwrap_or_default() {
-        "rollout" => event.rollout.clone(),
-        "namespace" => event.namespace.clone(),
-        "event" => reason_name(event.reason),
-        "severity" => event.severity().to_owned(),
-        "message" => event.message.clone(),
-        "revision" => or_dash(event.revision.clone()),
-        "step" => or_dash(event.step.map(|s| s.to_string())),
-        "weight" => or_dash(event.weight.map(|w| w.to_string())),
-        _ => event.time.to_string(),
+    match field {
+        Field::Rollout => event.rollout.clone(),
+        Field::Namespace => event.namespace.clone(),
+        Field::Event => reason_name(event.reason),
+        Field::Severity => event.severity().to_owned(),
+        Field::Message => event.message.clone(),
+        Field::Revision => or_dash(event.revision.clone()),
+        Field::Step => or_dash(event.step.map(|s| s.to_string())),
+        Field::Weight => or_dash(event.weight.map(|w| w.to_string())),
+        Field::Time => event.time.to_string(),
     }
 }
 

@@ -11,17 +11,23 @@ use std::time::{Duration, Instant};
 use serin_engine::EventReason;
 use support::{Answers, Receiver, answering, down_url, event, notifier, one_sink, wait_stats};
 
-/// The longest of `n` calls to `notify`.
-fn slowest_notify(n: &serin_notify::Notifier, calls: usize) -> Duration {
-    (0..calls)
+/// Times `calls` calls to `notify`; checks that the typical one takes well
+/// under a millisecond and that none waited on anything (a thread of a
+/// busy machine may still be descheduled during one, hence the wider
+/// bound on the slowest).
+fn assert_notify_is_instant(n: &serin_notify::Notifier, calls: usize) {
+    let mut took: Vec<Duration> = (0..calls)
         .map(|i| {
             let e = event(EventReason::StepCompleted, &format!("step {i} done"));
             let start = Instant::now();
             n.notify(e);
             start.elapsed()
         })
-        .max()
-        .unwrap()
+        .collect();
+    took.sort_unstable();
+    let (median, slowest) = (took[calls / 2], took[calls - 1]);
+    assert!(median < Duration::from_micros(200), "median {median:?}");
+    assert!(slowest < Duration::from_millis(50), "slowest {slowest:?}");
 }
 
 #[tokio::test]
@@ -35,21 +41,13 @@ async fn notify_returns_at_once_when_the_receiver_answers_after_5s() {
     n.notify(event(EventReason::RolloutStarted, "releasing v2"));
     rx.wait_for(1).await;
     // The first request is now held by the receiver.
-    let slowest = slowest_notify(&n, 50);
-    assert!(
-        slowest < Duration::from_millis(1),
-        "notify took {slowest:?}"
-    );
+    assert_notify_is_instant(&n, 50);
 }
 
 #[tokio::test]
 async fn notify_returns_at_once_when_the_receiver_is_down() {
     let n = one_sink("slack", &down_url(), ", attempts: 20, backoff: 10ms");
-    let slowest = slowest_notify(&n, 50);
-    assert!(
-        slowest < Duration::from_millis(1),
-        "notify took {slowest:?}"
-    );
+    assert_notify_is_instant(&n, 50);
     // Meanwhile the sink's task keeps trying the first event.
     wait_stats(&n, "retries", |s| s[0].retried >= 2 && s[0].delivered == 0).await;
 }
