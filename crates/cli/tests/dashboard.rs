@@ -197,6 +197,19 @@ fn serve(d: &Daemon, extra: &[&str]) -> Served {
     served
 }
 
+/// `pause` through `serin dashboard`, as alice with `token`.
+fn pause_as_alice(s: &Served, token: &str) -> (u16, String) {
+    let body = r#"{"command":"pause","by":"alice"}"#;
+    http(
+        s.addr,
+        "POST",
+        "/api/rollouts/web/commands",
+        Some(token),
+        Some(body),
+    )
+    .unwrap()
+}
+
 #[test]
 fn serin_dashboard_read_only_shows_the_rollouts_and_refuses_every_action() {
     let d = Daemon::start(|m, port| canary_yaml(m, port, "[{setWeight: 30}, {pause: {}}]", ""));
@@ -204,14 +217,7 @@ fn serin_dashboard_read_only_shows_the_rollouts_and_refuses_every_action() {
     let s = serve(&d, &["--read-only"]);
     let (_, config) = http(s.addr, "GET", "/api/config", None, None).unwrap();
     assert_eq!(config, r#"{"readOnly":true}"#);
-    let (status, _) = http(
-        s.addr,
-        "POST",
-        "/api/rollouts/web/commands",
-        Some(&d.token()),
-        Some(r#"{"command":"pause","by":"alice"}"#),
-    )
-    .unwrap();
+    let (status, _) = pause_as_alice(&s, &d.token());
     assert_eq!(status, 403);
     let (_, page) = http(s.addr, "GET", "/", None, None).unwrap();
     assert!(page.contains("id=\"readonly\""));
@@ -223,14 +229,7 @@ fn serin_dashboard_gives_an_action_with_the_token_to_the_daemon() {
     let d = Daemon::start(|m, port| canary_yaml(m, port, "[{setWeight: 30}, {pause: {}}]", ""));
     d.wait_view("v1 healthy", healthy_on("v1"));
     let s = serve(&d, &[]);
-    let (status, body) = http(
-        s.addr,
-        "POST",
-        "/api/rollouts/web/commands",
-        Some(&d.token()),
-        Some(r#"{"command":"pause","by":"alice"}"#),
-    )
-    .unwrap();
+    let (status, body) = pause_as_alice(&s, &d.token());
     assert_eq!(status, 202, "{body}");
     let history: Vec<Value> = serde_json::from_str(&d.ok(&["history", "web", "--json"])).unwrap();
     assert!(

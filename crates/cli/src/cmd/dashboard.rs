@@ -47,11 +47,9 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
                 .with_context(|| format!("no SERIN_TOKEN and cannot read {}", path.display()))?
         }
     };
+    // Refused actions are logged as warnings, given ones as info.
     tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
-        )
+        .with_max_level(tracing::Level::INFO)
         .with_writer(std::io::stderr)
         .init();
     let source = DaemonSource::new(&admin, &token, serin_metrics::http_client()?);
