@@ -99,14 +99,12 @@ impl Cookie {
         revision: &str,
         arm_of: impl Fn(&Value) -> Option<Arm>,
     ) -> Option<Value> {
-        let mut canary = list(owned, "backendRefs")
-            .iter()
-            .find(|b| arm_of(b) == Some(Arm::Canary))?
-            .clone();
+        let mut canary = super::rules::alone(
+            list(owned, "backendRefs")
+                .iter()
+                .find(|b| arm_of(b) == Some(Arm::Canary))?,
+        );
         self.strip(&mut canary);
-        if let Some(map) = canary.as_object_mut() {
-            map.remove("weight");
-        }
         let exact = StringMatch {
             exact: Some(revision.to_string()),
             ..StringMatch::default()

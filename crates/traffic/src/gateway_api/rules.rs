@@ -37,7 +37,7 @@ pub(super) fn header_rule(
     let canary = list(owned, "backendRefs")
         .iter()
         .find(|b| arm_of(b) == Some(Arm::Canary))
-        .map(without_weight)
+        .map(alone)
         .ok_or("the owned rule has no canary backendRef")?;
     let mut rule = named(owned, name);
     rule.insert("matches".into(), Value::Array(matches));
@@ -71,10 +71,16 @@ pub(super) fn mirror_rule(
         .iter()
         .find(|b| arm_of(b) == Some(Arm::Canary))
         .ok_or("the owned rule has no canary backendRef")?;
-    let backend: Map<String, Value> = ["group", "kind", "name", "namespace", "port"]
-        .into_iter()
-        .filter_map(|k| Some((k.to_string(), canary.get(k)?.clone())))
-        .collect();
+    // `group` and `kind` written out, as the CRD would default them.
+    let mut backend = Map::from_iter([
+        ("group".to_string(), Value::from("")),
+        ("kind".to_string(), Value::from("Service")),
+    ]);
+    for key in ["group", "kind", "name", "namespace", "port"] {
+        if let Some(v) = canary.get(key) {
+            backend.insert(key.into(), v.clone());
+        }
+    }
     let filter = json!({
         "type": "RequestMirror",
         "requestMirror": {"backendRef": backend, "percent": mirror.percentage.clamp(0, 100)},
@@ -94,10 +100,14 @@ fn named(owned: &Value, name: &str) -> Map<String, Value> {
     rule
 }
 
-fn without_weight(backend: &Value) -> Value {
+/// `backend` as the only backend of a rule: `weight: 1`, never 0 (which
+/// would serve nothing), and written out rather than left to the CRD's
+/// default, so that the rule read back from a server that applies
+/// defaults is the rule serin wrote.
+pub(super) fn alone(backend: &Value) -> Value {
     let mut b = backend.clone();
     if let Some(map) = b.as_object_mut() {
-        map.remove("weight");
+        map.insert("weight".into(), Value::from(1));
     }
     b
 }

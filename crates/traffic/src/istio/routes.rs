@@ -66,7 +66,9 @@ pub(super) fn mirror_route(
     route.insert("mirror".into(), destination);
     route.insert(
         "mirrorPercentage".into(),
-        json!({"value": f64::from(mirror.percentage.clamp(0, 100))}),
+        // A whole number: a server reads `25.0` back as `25`, and the
+        // route must read back as written.
+        json!({"value": mirror.percentage.clamp(0, 100)}),
     );
     Ok(Value::Object(route))
 }

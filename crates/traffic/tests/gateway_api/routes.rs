@@ -110,6 +110,6 @@ async fn every_owned_rule_gets_its_own_added_rule() {
     );
     assert_eq!(
         rules[0]["backendRefs"],
-        json!([{"name": "web-canary", "port": 80}])
+        json!([{"name": "web-canary", "port": 80, "weight": 1}])
     );
 }

@@ -154,3 +154,46 @@ async fn a_route_in_another_namespace_weights_the_backend_refs_naming_the_rollou
         "the last names a Service of the route's own namespace, not the rollout's"
     );
 }
+
+#[tokio::test]
+async fn a_route_the_server_has_defaulted_reads_back_and_takes_no_second_write() {
+    let w = world().await;
+    let routing = {
+        let mut r = on_web();
+        r["gatewayAPI"] = json!({"httpRoutes": [{"name": "web"}, {"name": "web-internal"}]});
+        r
+    };
+    let routers = router(&w, routing);
+    let traffic = crate::mesh_support::with_mirror_route(
+        crate::mesh_support::with_header_route(canary("aaa", "bbb", 20), "beta"),
+        "shadow",
+        25,
+    );
+    routers.apply(&traffic).await.expect("first");
+    for name in ["web", "web-internal"] {
+        let defaulted = crate::mesh_support::schema::defaulted(&route(&w, name));
+        assert_ne!(
+            defaulted["spec"],
+            route(&w, name)["spec"],
+            "the CRD has defaults to fill in"
+        );
+        w.fake
+            .patch(
+                crate::support::API,
+                "HTTPRoute",
+                Some(crate::mesh_support::NS),
+                name,
+                &json!({"spec": defaulted["spec"]}),
+            )
+            .expect("defaulted");
+    }
+    let version = w.fake.resource_version();
+
+    assert_eq!(
+        routers.read_back().await.expect("read"),
+        Some(traffic.clone())
+    );
+    routers.apply(&traffic).await.expect("again");
+
+    assert_eq!(w.fake.resource_version(), version, "nothing written");
+}

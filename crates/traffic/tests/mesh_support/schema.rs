@@ -30,8 +30,9 @@ const FILES: [&str; 2] = [
     "istio-virtualservices-destinationrules.yaml",
 ];
 
-/// A validator per `apiVersion` and `kind`.
-type Validators = HashMap<(String, String), jsonschema::Validator>;
+/// A validator per `apiVersion` and `kind`, and the CRD's schema as
+/// published (for its defaults).
+type Validators = HashMap<(String, String), (jsonschema::Validator, Value)>;
 
 fn validators() -> &'static Validators {
     static VALIDATORS: OnceLock<Validators> = OnceLock::new();
@@ -67,7 +68,11 @@ fn validators() -> &'static Validators {
                         .should_validate_formats(false)
                         .build(&schema)
                         .unwrap_or_else(|e| panic!("{path}: {kind} {name}: {e}"));
-                    all.insert((format!("{group}/{name}"), kind.to_string()), validator);
+                    let published = version["schema"]["openAPIV3Schema"].clone();
+                    all.insert(
+                        (format!("{group}/{name}"), kind.to_string()),
+                        (validator, published),
+                    );
                 }
             }
         }
@@ -80,7 +85,7 @@ fn validators() -> &'static Validators {
 pub fn assert_valid(object: &Value) {
     let api_version = object["apiVersion"].as_str().unwrap_or("");
     let kind = object["kind"].as_str().unwrap_or("");
-    let validator = validators()
+    let (validator, _) = validators()
         .get(&(api_version.to_string(), kind.to_string()))
         .unwrap_or_else(|| panic!("no schema for {api_version} {kind}"));
     let errors: Vec<String> = validator
@@ -94,6 +99,44 @@ pub fn assert_valid(object: &Value) {
         errors.join("\n"),
         serde_json::to_string_pretty(object).unwrap_or_default()
     );
+}
+
+/// `object` as an API server that applies its CRD's defaults stores it:
+/// every absent field with a `default` in the schema filled in, at every
+/// depth (structural defaulting), so that a test can check that what serin
+/// wrote still reads back, and takes no second write, once defaulted.
+pub fn defaulted(object: &Value) -> Value {
+    let api_version = object["apiVersion"].as_str().unwrap_or("");
+    let kind = object["kind"].as_str().unwrap_or("");
+    let (_, schema) = validators()
+        .get(&(api_version.to_string(), kind.to_string()))
+        .unwrap_or_else(|| panic!("no schema for {api_version} {kind}"));
+    let mut out = object.clone();
+    fill_defaults(&mut out, schema);
+    out
+}
+
+fn fill_defaults(value: &mut Value, schema: &Value) {
+    match value {
+        Value::Object(map) => {
+            for (field, sub) in schema["properties"].as_object().into_iter().flatten() {
+                if !map.contains_key(field)
+                    && let Some(default) = sub.get("default")
+                {
+                    map.insert(field.clone(), default.clone());
+                }
+                if let Some(child) = map.get_mut(field) {
+                    fill_defaults(child, sub);
+                }
+            }
+        }
+        Value::Array(items) => {
+            for item in items {
+                fill_defaults(item, &schema["items"]);
+            }
+        }
+        _ => {}
+    }
 }
 
 /// A CRD's `openAPIV3Schema` as JSON Schema: [`json_schema`], and the
@@ -175,7 +218,7 @@ fn an_unknown_field_and_a_wrong_type_fail_validation() {
         "metadata": {"name": "bad"},
         "spec": {"rules": [{"backendRefs": [{"name": "web", "port": "eighty", "wieght": 1}]}]},
     });
-    let validator = &validators()[&(
+    let (validator, _) = &validators()[&(
         "gateway.networking.k8s.io/v1".to_string(),
         "HTTPRoute".to_string(),
     )];
