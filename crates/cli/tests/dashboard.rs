@@ -239,3 +239,30 @@ fn serin_dashboard_gives_an_action_with_the_token_to_the_daemon() {
         "{history:?}"
     );
 }
+
+#[test]
+fn a_daemon_with_a_page_open_on_its_event_stream_still_stops_promptly() {
+    use std::io::{Read, Write};
+    let mut d = Daemon::start(|m, port| canary_yaml(m, port, "[{setWeight: 30}]", ""));
+    d.wait_view("v1 healthy", healthy_on("v1"));
+    let mut stream = std::net::TcpStream::connect(d.admin()).unwrap();
+    stream
+        .write_all(b"GET /dashboard/api/events HTTP/1.1\r\nHost: test\r\n\r\n")
+        .unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    let mut first = [0u8; 512];
+    let n = stream.read(&mut first).unwrap();
+    let head = String::from_utf8_lossy(&first[..n]);
+    assert!(head.contains("text/event-stream"), "{head}");
+
+    let asked = std::time::Instant::now();
+    let status = d.terminate();
+    assert!(status.success(), "{status}");
+    assert!(
+        asked.elapsed() < Duration::from_secs(10),
+        "took {:?}",
+        asked.elapsed()
+    );
+}
