@@ -5,5 +5,6 @@ mod analysis;
 mod bluegreen;
 mod canary;
 mod lifecycle;
+mod routers;
 mod support;
 mod workload;
