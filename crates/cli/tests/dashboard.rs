@@ -221,6 +221,17 @@ fn serin_dashboard_read_only_shows_the_rollouts_and_refuses_every_action() {
     assert_eq!(status, 403);
     let (_, page) = http(s.addr, "GET", "/", None, None).unwrap();
     assert!(page.contains("id=\"readonly\""));
+    if dashboard_support::available() {
+        let browser = Browser::start();
+        browser.open(&format!("http://{}/", s.addr));
+        browser.wait_until(
+            "the rollout shown, with neither buttons nor sign-in",
+            "const hidden = (id) => document.getElementById(id).classList.contains('hidden'); \
+             return document.getElementById('name').textContent === 'web' \
+             && hidden('actions-card') && hidden('login') && !hidden('readonly');",
+        );
+        browser.screenshot("5-read-only");
+    }
     assert!(d.view()["paused"].as_array().is_none_or(Vec::is_empty));
 }
 
