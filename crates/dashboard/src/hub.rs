@@ -165,3 +165,61 @@ pub async fn sample<S: Source>(hub: Arc<Hub<S>>, every: Duration) {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use serin_api::Command;
+    use serin_view::RolloutView;
+
+    use super::Hub;
+    use crate::source::{Source, SourceError};
+
+    struct Nothing;
+
+    impl Source for Nothing {
+        async fn list(&self) -> Result<Vec<RolloutView>, SourceError> {
+            Ok(vec![])
+        }
+        async fn view(&self, name: &str) -> Result<RolloutView, SourceError> {
+            Err(SourceError::NotFound(name.to_owned()))
+        }
+        async fn history(&self, name: &str) -> Result<Vec<serde_json::Value>, SourceError> {
+            Err(SourceError::NotFound(name.to_owned()))
+        }
+        async fn command(&self, name: &str, _: Command, _: &str) -> Result<(), SourceError> {
+            Err(SourceError::NotFound(name.to_owned()))
+        }
+    }
+
+    fn view(weight: i32) -> RolloutView {
+        RolloutView {
+            name: "web".to_owned(),
+            canary_weight: weight,
+            ..RolloutView::default()
+        }
+    }
+
+    #[test]
+    fn an_unchanged_view_is_sampled_but_sends_no_event() {
+        let hub = Hub::new(Nothing, 10);
+        let mut events = hub.subscribe();
+        hub.observe(vec![view(0)], 1);
+        hub.observe(vec![view(0)], 2);
+        hub.observe(vec![view(20)], 3);
+        let weights: Vec<(i32, u64)> = std::iter::from_fn(|| events.try_recv().ok())
+            .map(|c| (c.view.canary_weight, c.point.t))
+            .collect();
+        assert_eq!(weights, vec![(0, 1), (20, 3)]);
+        assert_eq!(hub.series("web").len(), 3);
+        assert_eq!(hub.current()[0].view.canary_weight, 20);
+    }
+
+    #[test]
+    fn a_rollout_that_is_gone_is_forgotten() {
+        let hub = Hub::new(Nothing, 10);
+        hub.observe(vec![view(0)], 1);
+        hub.observe(vec![], 2);
+        assert!(hub.current().is_empty());
+        assert!(hub.series("web").is_empty());
+    }
+}
