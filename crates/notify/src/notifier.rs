@@ -147,10 +147,21 @@ impl EventNotifier for Notifier {
 
 /// A sink's delivery task: one event at a time, in order.
 async fn run(lane: Arc<Lane>, client: reqwest::Client) {
+    let mut dropped_before = 0;
     loop {
         let Some(event) = lane.queue.pop().await else {
             return;
         };
+        // Said here, not in `notify`, which must stay cheap.
+        let dropped = lane.counters.dropped.load(Ordering::Relaxed);
+        if dropped > dropped_before {
+            tracing::warn!(
+                sink = %lane.sink.name,
+                dropped = dropped - dropped_before,
+                "notification queue full: oldest events dropped"
+            );
+            dropped_before = dropped;
+        }
         match deliver(&client, &lane.sink, &event, &lane.counters.retried).await {
             Ok(()) => {
                 lane.counters.delivered.fetch_add(1, Ordering::Relaxed);
