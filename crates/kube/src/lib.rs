@@ -6,6 +6,7 @@
 //! subresource. It decides nothing itself; the engine does.
 
 pub mod clock;
+pub mod commands;
 pub mod context;
 pub mod controller;
 mod error;

@@ -15,7 +15,6 @@ use std::path::PathBuf;
 
 use anyhow::{Context as _, bail};
 use kube::config::{KubeConfigOptions, Kubeconfig};
-use serin_api::k8s::{COMMANDS_ANNOTATION, parse_commands};
 use serin_api::{CommandRequest, Rollout, Time};
 
 /// The environment variable that selects a platform without flags.
@@ -165,21 +164,12 @@ impl Target {
 /// # Errors
 /// The annotation is not a JSON array of commands.
 pub fn queued_commands(rollout: &Rollout) -> anyhow::Result<Vec<CommandRequest>> {
-    let text = rollout
-        .metadata
-        .annotations
-        .as_ref()
-        .and_then(|a| a.get(COMMANDS_ANNOTATION));
-    parse_commands(text.map(String::as_str)).map_err(anyhow::Error::msg)
+    Ok(serin_kube::commands::queued(rollout)?)
 }
 
 /// The time now, as stored in commands and given to the view.
 pub fn now() -> Time {
-    let ms = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
-        .unwrap_or(0);
-    Time::from_millis(ms)
+    serin_kube::commands::now()
 }
 
 #[cfg(test)]
