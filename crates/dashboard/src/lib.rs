@@ -5,7 +5,9 @@
 //! the current one marked, the weights, charts per version of request
 //! rate, error rate and p99 across the rollout (sampled here into a bounded
 //! series), the analysis verdicts, the history, and the buttons promote,
-//! promote --full, abort, retry, undo, pause, resume.
+//! promote --full, abort, retry, undo, pause, resume. The same page serves
+//! the one-host daemon ([`DaemonSource`]) and a Kubernetes cluster
+//! ([`KubeSource`]).
 //!
 //! ```no_run
 //! # async fn f() -> Result<(), Box<dyn std::error::Error>> {
@@ -23,6 +25,8 @@ mod actions;
 mod audit;
 mod daemon;
 mod hub;
+mod kube_source;
+pub mod kube_view;
 mod routes;
 mod series;
 mod source;
@@ -33,6 +37,7 @@ use std::time::Duration;
 pub use audit::{Entry, Outcome};
 pub use daemon::DaemonSource;
 pub use hub::Change;
+pub use kube_source::{KubeSource, Scope};
 pub use series::Point;
 pub use source::{Source, SourceError};
 

@@ -1,8 +1,8 @@
 //! Where the dashboard's data comes from and where its actions go: the small
 //! [`Source`] trait (list the views, one view, the history, give a command
 //! with who gave it). The one-host daemon implements it in
-//! [`crate::daemon`]; a Kubernetes cluster can implement it later and serve
-//! the same page.
+//! [`crate::daemon`], a Kubernetes cluster in [`crate::kube_source`]; both
+//! serve the same page.
 
 use std::future::Future;
 

@@ -3,16 +3,22 @@
 //! daemon, reading and acting through its admin API with its token. The
 //! daemon serves the same page itself under `/dashboard/` of its admin
 //! listener; this command serves it on its own address, for example
-//! read-only for everyone on a team.
+//! read-only for everyone on a team. With the Kubernetes flags of the other
+//! commands (`--kube`, `--kubeconfig`, `--context`, `-n`, or `-A` for every
+//! namespace) it serves the same page for the Rollouts of a cluster
+//! (`KubeSource`); actions then need `SERIN_TOKEN`, else the state
+//! directory's token (created if missing).
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::Context;
-use serin_dashboard::{DaemonSource, Options};
+use serin_dashboard::{DaemonSource, KubeSource, Options, Scope, Source};
 use serin_local::admin::{ADDR_FILE, token::TOKEN_FILE};
 use serin_local::daemon::DEFAULT_ADMIN;
+
+use super::kube_target::{self, KubeArgs, Platform};
 
 /// Arguments of `serin dashboard`.
 #[derive(Debug, clap::Args)]
@@ -29,47 +35,94 @@ pub struct Args {
     /// Show everything, refuse every action (the buttons are hidden).
     #[arg(long)]
     read_only: bool,
+    /// The Rollouts of every namespace (Kubernetes).
+    #[arg(short = 'A', long)]
+    all_namespaces: bool,
+    /// Or which Kubernetes cluster and namespace.
+    #[command(flatten)]
+    kube: KubeArgs,
 }
 
 /// Runs the dashboard until Ctrl-C or SIGTERM.
 pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
+    // Refused actions are logged as warnings, given ones as info.
+    tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::INFO)
+        .with_writer(std::io::stderr)
+        .init();
+    let runtime = tokio::runtime::Runtime::new().context("starting the runtime")?;
+    if args.all_namespaces || args.kube.platform()? == Platform::Kubernetes {
+        return runtime.block_on(run_kube(args));
+    }
     let admin = match &args.admin {
         Some(a) => a.clone(),
         None => std::fs::read_to_string(args.state_dir.join(ADDR_FILE))
             .map(|s| s.trim().to_owned())
             .unwrap_or_else(|_| DEFAULT_ADMIN.to_owned()),
     };
-    let token = match std::env::var("SERIN_TOKEN") {
-        Ok(t) if !t.trim().is_empty() => t,
-        _ => {
+    let token = match env_token() {
+        Some(t) => t,
+        None => {
             let path = args.state_dir.join(TOKEN_FILE);
             std::fs::read_to_string(&path)
                 .with_context(|| format!("no SERIN_TOKEN and cannot read {}", path.display()))?
         }
     };
-    // Refused actions are logged as warnings, given ones as info.
-    tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::INFO)
-        .with_writer(std::io::stderr)
-        .init();
     let source = DaemonSource::new(&admin, &token, serin_metrics::http_client()?);
+    let what = format!("the daemon at {admin}");
+    runtime.block_on(serve(args, source, &token, &what))
+}
+
+/// The Rollouts of the cluster the Kubernetes flags name.
+async fn run_kube(args: &Args) -> anyhow::Result<ExitCode> {
+    let target = kube_target::connect(&args.kube).await?;
+    let token = match env_token() {
+        Some(t) => t,
+        None => serin_local::admin::token::load_or_create(&args.state_dir).with_context(|| {
+            format!(
+                "no SERIN_TOKEN and no token in {}",
+                args.state_dir.display()
+            )
+        })?,
+    };
+    let (scope, what) = if args.all_namespaces {
+        (Scope::All, format!("every namespace of {}", target.server))
+    } else {
+        let ns = target.namespace.clone();
+        let what = format!("namespace {ns} of {}", target.server);
+        (Scope::Namespace(ns), what)
+    };
+    let source = KubeSource::new(target.client.clone(), scope);
+    serve(args, source, &token, &what).await
+}
+
+/// `SERIN_TOKEN`, when set and not empty.
+fn env_token() -> Option<String> {
+    std::env::var("SERIN_TOKEN")
+        .ok()
+        .filter(|t| !t.trim().is_empty())
+}
+
+/// Serves the page of `source` on `--listen` until Ctrl-C or SIGTERM.
+async fn serve<S: Source>(
+    args: &Args,
+    source: S,
+    token: &str,
+    what: &str,
+) -> anyhow::Result<ExitCode> {
     let options = Options {
         read_only: args.read_only,
-        ..Options::new(&token)
+        ..Options::new(token)
     };
-    tokio::runtime::Runtime::new()
-        .context("starting the runtime")?
-        .block_on(async {
-            let listener = tokio::net::TcpListener::bind(args.listen)
-                .await
-                .with_context(|| format!("cannot listen on {}", args.listen))?;
-            let bound = listener.local_addr()?;
-            let mode = if args.read_only { " (read-only)" } else { "" };
-            eprintln!("serin dashboard on http://{bound}/ for the daemon at {admin}{mode}");
-            serin_dashboard::serve(listener, source, options, stopped())
-                .await
-                .context("serving the dashboard")
-        })?;
+    let listener = tokio::net::TcpListener::bind(args.listen)
+        .await
+        .with_context(|| format!("cannot listen on {}", args.listen))?;
+    let bound = listener.local_addr()?;
+    let mode = if args.read_only { " (read-only)" } else { "" };
+    eprintln!("serin dashboard on http://{bound}/ for {what}{mode}");
+    serin_dashboard::serve(listener, source, options, stopped())
+        .await
+        .context("serving the dashboard")?;
     Ok(ExitCode::SUCCESS)
 }
 

@@ -14,7 +14,7 @@ use std::time::Duration;
 use futures::StreamExt as _;
 use kube::runtime::{WatchStreamExt as _, watcher};
 use serin_api::{Rollout, Time};
-use serin_view::{Inputs, RolloutView};
+use serin_view::RolloutView;
 
 use super::admin_client::{Conn, block_on};
 use super::kube_target::{self, KubeArgs, Platform};
@@ -149,17 +149,9 @@ async fn run_kube(args: &Args) -> anyhow::Result<ExitCode> {
     }
 }
 
-/// The read model of a Rollout object: no per-arm numbers (the proxy's
-/// feed exists on one host only); the revision asked for is the one the
-/// controller last saw (`status.currentRevision`).
+/// The read model of a Rollout object, the one the dashboard serves
+/// (`serin_dashboard::kube_view::view_of`): no per-arm numbers; the
+/// revision asked for is the one the controller last saw.
 pub(super) fn view_of(rollout: &Rollout, now: Time) -> RolloutView {
-    let status = rollout.status.clone().unwrap_or_default();
-    serin_view::build(Inputs {
-        name: rollout.metadata.name.as_deref().unwrap_or_default(),
-        spec: &rollout.spec,
-        status: &status,
-        desired_revision: status.current_revision.as_deref().unwrap_or_default(),
-        arms: Vec::new(),
-        now,
-    })
+    serin_dashboard::kube_view::view_of(rollout, now)
 }

@@ -1,0 +1,206 @@
+//! `serin dashboard` on Kubernetes: the real binary against the in-process
+//! fake API server with a Rollout loaded mid-flight (status included). Its
+//! JSON shows the Rollout as `serin status` does; an action with the token
+//! lands in the Rollout's command-queue annotation as given by
+//! `<name> (dashboard)`; without the token it is refused and nothing is
+//! written.
+
+mod kube_support;
+
+use kube_support::{Cluster, LIMIT};
+use serde_json::{Value, json};
+use serin_api::Command;
+use tokio::io::{AsyncBufReadExt, BufReader};
+use tokio::process::Child;
+
+const TOKEN: &str = "the-dashboard-token";
+
+/// A running `serin dashboard` and its address.
+struct Served {
+    _child: Child,
+    base: String,
+    http: reqwest::Client,
+}
+
+impl Served {
+    /// Starts `serin dashboard ARGS --kubeconfig <the fake's>` on a free
+    /// port, and returns once it says where it listens.
+    async fn start(cluster: &Cluster, args: &[&str]) -> Served {
+        let path = cluster.kubeconfig.to_string_lossy().into_owned();
+        let mut all = vec!["dashboard", "--listen", "127.0.0.1:0"];
+        all.extend(args);
+        all.extend(["--kubeconfig", path.as_str()]);
+        let mut cmd = cluster.command(&all);
+        cmd.env("SERIN_TOKEN", TOKEN);
+        let mut child = cmd.spawn().expect("spawn");
+        let stderr = child.stderr.take().expect("stderr");
+        let mut lines = BufReader::new(stderr).lines();
+        let base = tokio::time::timeout(LIMIT, async {
+            loop {
+                let line = lines.next_line().await.expect("read").expect("still runs");
+                if let Some(rest) = line.strip_prefix("serin dashboard on ") {
+                    let url = rest.split_whitespace().next().expect("a URL");
+                    return url.trim_end_matches('/').to_owned();
+                }
+            }
+        })
+        .await
+        .expect("the dashboard says where it listens");
+        // Keep draining stderr so the child never blocks on a full pipe.
+        tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
+        Served {
+            _child: child,
+            base,
+            http: reqwest::Client::new(),
+        }
+    }
+
+    async fn get(&self, path: &str) -> Value {
+        let resp = self
+            .http
+            .get(format!("{}{path}", self.base))
+            .send()
+            .await
+            .expect("answers");
+        assert_eq!(resp.status(), 200, "GET {path}");
+        resp.json().await.expect("JSON")
+    }
+
+    async fn act(&self, name: &str, body: Value, token: Option<&str>) -> u16 {
+        let mut req = self
+            .http
+            .post(format!("{}/api/rollouts/{name}/commands", self.base))
+            .json(&body);
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        req.send().await.expect("answers").status().as_u16()
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_json_shows_a_rollout_mid_flight_as_serin_status_does() {
+    let cluster = Cluster::with("checkout-paused.yaml").await;
+    let served = Served::start(&cluster, &["-n", "default"]).await;
+
+    let list = served.get("/api/rollouts").await;
+    let view = served.get("/api/rollouts/checkout").await;
+    let status = cluster.serin(&["status", "checkout", "-o", "json"]).await;
+
+    let names: Vec<&Value> = list
+        .as_array()
+        .expect("a list")
+        .iter()
+        .map(|v| &v["name"])
+        .collect();
+    assert_eq!(names, [&json!("checkout")]);
+    assert_eq!(
+        (&view["phase"], &view["canaryWeight"], &view["stepDisplay"]),
+        (&json!("Paused"), &json!(20), &json!("1/4"))
+    );
+    let from_status: Value = serde_json::from_str(status.ok()).expect("a view");
+    assert_eq!(view, from_status);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_history_shows_the_recorded_revisions() {
+    let cluster = Cluster::with("checkout-paused.yaml").await;
+    let served = Served::start(&cluster, &["-n", "default"]).await;
+
+    let history = served.get("/api/rollouts/checkout/history").await;
+
+    let revisions: Vec<(&Value, &Value)> = history
+        .as_array()
+        .expect("a list")
+        .iter()
+        .filter(|e| e["type"] == "revision")
+        .map(|e| (&e["number"], &e["revision"]))
+        .collect();
+    assert_eq!(
+        revisions,
+        [(&json!(1), &json!("6b7f9c")), (&json!(2), &json!("5d4e8a"))]
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_action_with_the_token_is_queued_on_the_rollout_as_given_through_the_dashboard() {
+    let cluster = Cluster::with("checkout-paused.yaml").await;
+    let served = Served::start(&cluster, &["-n", "default"]).await;
+
+    let status = served
+        .act(
+            "checkout",
+            json!({"command": "promote", "by": "alice"}),
+            Some(TOKEN),
+        )
+        .await;
+
+    assert_eq!(status, 202);
+    let queue = cluster.queue("default", "checkout");
+    assert_eq!(queue.len(), 1, "{queue:?}");
+    assert_eq!(
+        (queue[0].id, &queue[0].command, queue[0].by.as_str()),
+        (8, &Command::Promote, "alice (dashboard)")
+    );
+    let history = served.get("/api/rollouts/checkout/history").await;
+    let pending: Vec<&Value> = history
+        .as_array()
+        .expect("a list")
+        .iter()
+        .filter(|e| e["type"] == "command")
+        .collect();
+    assert_eq!(pending.len(), 1);
+    assert_eq!(pending[0]["by"], "alice (dashboard)");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_action_without_the_token_or_with_a_wrong_one_is_refused_and_nothing_is_queued() {
+    let cluster = Cluster::with("checkout-paused.yaml").await;
+    let served = Served::start(&cluster, &["-n", "default"]).await;
+    let abort = json!({"command": "abort", "by": "mallory"});
+
+    let without = served.act("checkout", abort.clone(), None).await;
+    let wrong = served.act("checkout", abort, Some("not-the-token")).await;
+
+    assert_eq!((without, wrong), (401, 401));
+    assert!(cluster.queue("default", "checkout").is_empty());
+    let log = served.get("/api/log").await;
+    let outcomes: Vec<&Value> = log
+        .as_array()
+        .expect("a list")
+        .iter()
+        .map(|e| &e["outcome"])
+        .collect();
+    assert_eq!(outcomes, [&json!("unauthorized"), &json!("unauthorized")]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn with_all_namespaces_each_rollout_is_named_with_its_namespace_and_can_be_acted_on() {
+    let cluster = Cluster::with("rollouts.yaml").await;
+    let served = Served::start(&cluster, &["-A"]).await;
+
+    let list = served.get("/api/rollouts").await;
+    let status = served
+        .act(
+            "shop%2Fcart",
+            json!({"command": "pause", "by": "alice"}),
+            Some(TOKEN),
+        )
+        .await;
+
+    let mut names: Vec<&str> = list
+        .as_array()
+        .expect("a list")
+        .iter()
+        .filter_map(|v| v["name"].as_str())
+        .collect();
+    names.sort_unstable();
+    assert!(names.contains(&"shop/cart"), "{names:?}");
+    assert!(names.iter().all(|n| n.contains('/')), "{names:?}");
+    assert_eq!(status, 202);
+    let queue = cluster.queue("shop", "cart");
+    assert_eq!(
+        (&queue[0].command, queue[0].by.as_str()),
+        (&Command::Pause, "alice (dashboard)")
+    );
+}
