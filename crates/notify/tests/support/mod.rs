@@ -141,7 +141,10 @@ pub fn down_url() -> String {
 /// A notifier over the `notifications:` YAML.
 pub fn notifier(yaml: &str) -> Notifier {
     let config = Config::from_yaml(yaml).unwrap();
-    Notifier::start(config, reqwest::Client::new()).unwrap()
+    // The workspace builds reqwest without a default TLS crypto provider;
+    // serin's client installs one (as the daemon and the controller do).
+    let client = serin_metrics::http_client().expect("HTTP client");
+    Notifier::start(config, client).unwrap()
 }
 
 /// A notifier with one sink named `hook` of `kind` to `url`, with `extra`
