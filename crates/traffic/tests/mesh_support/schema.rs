@@ -1,4 +1,4 @@
-//! The upstream CRD schemas (`shared/schemas/`, next to the repository):
+//! The upstream CRD schemas (`crates/traffic/tests/schemas/`, copied from the published CRDs):
 //! every HTTPRoute, VirtualService and DestinationRule a test writes, and
 //! every state the routers put one in, must validate against its version's
 //! `openAPIV3Schema`.
@@ -22,7 +22,7 @@ use std::sync::OnceLock;
 use serde_json::{Map, Value};
 
 /// Where the schemas are: `shared/` beside the repository.
-const DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/schemas/");
+const DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/schemas/");
 
 /// The files read, each holding one or more CRDs.
 const FILES: [&str; 2] = [
@@ -43,7 +43,7 @@ fn validators() -> &'static Validators {
             let text = std::fs::read_to_string(&path).unwrap_or_else(|e| {
                 panic!(
                     "the upstream CRD schema {path} is missing ({e}); the tests validate \
-                     every object written against shared/schemas/ next to the repository"
+                     every object written against crates/traffic/tests/schemas/"
                 )
             });
             let options = serde_saphyr::options! {
