@@ -5,78 +5,13 @@
 //! `<name> (dashboard)`; without the token it is refused and nothing is
 //! written.
 
+mod dashboard_kube_support;
 mod kube_support;
 
-use kube_support::{Cluster, LIMIT};
+use dashboard_kube_support::{Served, TOKEN};
+use kube_support::Cluster;
 use serde_json::{Value, json};
 use serin_api::Command;
-use tokio::io::{AsyncBufReadExt, BufReader};
-use tokio::process::Child;
-
-const TOKEN: &str = "the-dashboard-token";
-
-/// A running `serin dashboard` and its address.
-struct Served {
-    _child: Child,
-    base: String,
-    http: reqwest::Client,
-}
-
-impl Served {
-    /// Starts `serin dashboard ARGS --kubeconfig <the fake's>` on a free
-    /// port, and returns once it says where it listens.
-    async fn start(cluster: &Cluster, args: &[&str]) -> Served {
-        let path = cluster.kubeconfig.to_string_lossy().into_owned();
-        let mut all = vec!["dashboard", "--listen", "127.0.0.1:0"];
-        all.extend(args);
-        all.extend(["--kubeconfig", path.as_str()]);
-        let mut cmd = cluster.command(&all);
-        cmd.env("SERIN_TOKEN", TOKEN);
-        let mut child = cmd.spawn().expect("spawn");
-        let stderr = child.stderr.take().expect("stderr");
-        let mut lines = BufReader::new(stderr).lines();
-        let base = tokio::time::timeout(LIMIT, async {
-            loop {
-                let line = lines.next_line().await.expect("read").expect("still runs");
-                if let Some(rest) = line.strip_prefix("serin dashboard on ") {
-                    let url = rest.split_whitespace().next().expect("a URL");
-                    return url.trim_end_matches('/').to_owned();
-                }
-            }
-        })
-        .await
-        .expect("the dashboard says where it listens");
-        // Keep draining stderr so the child never blocks on a full pipe.
-        tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
-        Served {
-            _child: child,
-            base,
-            http: reqwest::Client::new(),
-        }
-    }
-
-    async fn get(&self, path: &str) -> Value {
-        let resp = self
-            .http
-            .get(format!("{}{path}", self.base))
-            .send()
-            .await
-            .expect("answers");
-        assert_eq!(resp.status(), 200, "GET {path}");
-        resp.json().await.expect("JSON")
-    }
-
-    async fn act(&self, name: &str, body: Value, token: Option<&str>) -> u16 {
-        let mut req = self
-            .http
-            .post(format!("{}/api/rollouts/{name}/commands", self.base))
-            .json(&body);
-        if let Some(t) = token {
-            req = req.bearer_auth(t);
-        }
-        req.send().await.expect("answers").status().as_u16()
-    }
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_json_shows_a_rollout_mid_flight_as_serin_status_does() {

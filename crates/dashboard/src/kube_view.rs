@@ -25,7 +25,8 @@ pub fn view_of(rollout: &Rollout, now: Time) -> RolloutView {
 
 /// A Rollout's history as the page reads it, oldest first: one
 /// `{"type":"revision"}` entry per revision recorded (numbered, for
-/// `undo --to-revision`; no time, the status keeps none), then one
+/// `undo --to-revision`, with `is` saying `stable` and/or `current`; no
+/// time, the status keeps none), then one
 /// `{"type":"command", "pending": true}` per command queued and not yet
 /// handled (`queued` is the annotation's queue).
 pub fn history_of(rollout: &Rollout, queued: &[CommandRequest]) -> Vec<serde_json::Value> {
@@ -38,13 +39,16 @@ pub fn history_of(rollout: &Rollout, queued: &[CommandRequest]) -> Vec<serde_jso
         if status.current_revision.as_deref() == Some(r.revision.as_str()) {
             marks.push("current");
         }
-        serde_json::json!({
+        let mut entry = serde_json::json!({
             "type": "revision",
             "seq": r.number,
             "number": r.number,
             "revision": r.revision,
-            "marks": marks,
-        })
+        });
+        if !marks.is_empty() {
+            entry["is"] = serde_json::Value::from(marks.join(", "));
+        }
+        entry
     });
     let pending = pending_commands(queued, status.last_command_id);
     let commands = pending.into_iter().map(|c| {
@@ -106,7 +110,7 @@ mod tests {
         let history = history_of(&rollout(), &queued);
         let kinds: Vec<&str> = history.iter().filter_map(|e| e["type"].as_str()).collect();
         assert_eq!(kinds, ["revision", "revision", "command"]);
-        assert_eq!(history[0]["marks"], serde_json::json!(["stable"]));
+        assert_eq!(history[0]["is"], "stable");
         assert_eq!(history[2]["by"], "alice (dashboard)");
         assert_eq!(history[2]["id"], 8);
     }

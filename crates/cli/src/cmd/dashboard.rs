@@ -10,7 +10,7 @@
 //! directory's token (created if missing).
 
 use std::net::SocketAddr;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::Context;
@@ -76,15 +76,7 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
 /// The Rollouts of the cluster the Kubernetes flags name.
 async fn run_kube(args: &Args) -> anyhow::Result<ExitCode> {
     let target = kube_target::connect(&args.kube).await?;
-    let token = match env_token() {
-        Some(t) => t,
-        None => serin_local::admin::token::load_or_create(&args.state_dir).with_context(|| {
-            format!(
-                "no SERIN_TOKEN and no token in {}",
-                args.state_dir.display()
-            )
-        })?,
-    };
+    let token = token_or_create(&args.state_dir)?;
     let (scope, what) = if args.all_namespaces {
         (Scope::All, format!("every namespace of {}", target.server))
     } else {
@@ -94,6 +86,17 @@ async fn run_kube(args: &Args) -> anyhow::Result<ExitCode> {
     };
     let source = KubeSource::new(target.client.clone(), scope);
     serve(args, source, &token, &what).await
+}
+
+/// `SERIN_TOKEN`, else the state directory's token, created (with the
+/// directory) if missing.
+fn token_or_create(state_dir: &Path) -> anyhow::Result<String> {
+    if let Some(t) = env_token() {
+        return Ok(t);
+    }
+    let what = || format!("no SERIN_TOKEN and no token in {}", state_dir.display());
+    std::fs::create_dir_all(state_dir).with_context(what)?;
+    serin_local::admin::token::load_or_create(state_dir).with_context(what)
 }
 
 /// `SERIN_TOKEN`, when set and not empty.
