@@ -49,7 +49,9 @@ async fn eventually<T, Fut: std::future::Future<Output = Option<T>>>(
 }
 
 async fn get(url: &str) -> Option<(u16, String)> {
-    let r = reqwest::get(url).await.ok()?;
+    // serin's client installs the TLS crypto provider the workspace's reqwest needs.
+    let client = serin_metrics::http_client().ok()?;
+    let r = client.get(url).send().await.ok()?;
     let code = r.status().as_u16();
     Some((code, r.text().await.ok()?))
 }

@@ -50,7 +50,8 @@ impl Served {
         Served {
             _child: child,
             base,
-            http: reqwest::Client::new(),
+            // serin's client installs the TLS crypto provider reqwest needs here.
+            http: serin_metrics::http_client().expect("HTTP client"),
         }
     }
 
