@@ -6,7 +6,7 @@
 use std::time::Duration;
 
 use k8s_openapi::api::apps::v1::ReplicaSet;
-use kube::api::{DeleteParams, ListParams};
+use kube::api::ListParams;
 use kube::{Api, ResourceExt};
 use serin_api::status::RolloutPhase;
 use serin_api::{Command, Rollout};
@@ -260,17 +260,9 @@ async fn deleting_a_rollout_mid_release_sends_traffic_to_stable_before_anything_
     let before = w.fake.resource_version();
 
     // When the rollout is deleted mid-release
-    let rollouts: Api<Rollout> = Api::namespaced(w.client.clone(), "default");
-    rollouts
-        .delete("web", &DeleteParams::default())
-        .await
-        .expect("deleted");
+    w.delete_rollout("web").await;
 
     // Then it goes, and the Services are back as they were
-    eventually("the rollout gone", || async {
-        rollouts.get_opt("web").await.ok()?.is_none().then_some(())
-    })
-    .await;
     assert_eq!(service_revision(&w, "web-canary"), None);
     assert_eq!(service_revision(&w, "web-stable"), None);
 
@@ -326,14 +318,6 @@ async fn a_rollout_whose_service_was_deleted_first_can_still_be_deleted() {
     w.fake
         .delete("v1", "Service", Some("default"), "web-canary")
         .expect("service deleted");
-    let rollouts: Api<Rollout> = Api::namespaced(w.client.clone(), "default");
-    rollouts
-        .delete("web", &DeleteParams::default())
-        .await
-        .expect("deleted");
-    eventually("the rollout gone", || async {
-        rollouts.get_opt("web").await.ok()?.is_none().then_some(())
-    })
-    .await;
+    w.delete_rollout("web").await;
     assert_eq!(service_revision(&w, "web-stable"), None);
 }

@@ -6,10 +6,8 @@
 
 use std::time::Duration;
 
-use kube::Api;
-use kube::api::DeleteParams;
+use serin_api::Command;
 use serin_api::status::RolloutPhase;
-use serin_api::{Command, Rollout};
 
 use crate::support::{World, eventually, service_revision};
 
@@ -144,15 +142,7 @@ async fn nginx_and_services_carry_the_canary_and_an_abort_takes_the_weight_back_
     assert!(weight_zero < shrunk);
 
     // When the rollout is deleted: the canary Ingress goes, the stable one is as it was
-    let rollouts: Api<Rollout> = Api::namespaced(w.client.clone(), "default");
-    rollouts
-        .delete("web", &DeleteParams::default())
-        .await
-        .expect("deleted");
-    eventually("the rollout gone", || async {
-        rollouts.get_opt("web").await.ok()?.is_none().then_some(())
-    })
-    .await;
+    w.delete_rollout("web").await;
     assert!(
         w.fake
             .object(

@@ -233,6 +233,23 @@ impl World {
             .expect("command queued");
     }
 
+    /// Deletes the rollout and waits until it is gone (its finalizer done).
+    pub async fn delete_rollout(&self, name: &str) {
+        self.rollouts()
+            .delete(name, &kube::api::DeleteParams::default())
+            .await
+            .expect("deleted");
+        eventually("the rollout gone", || async {
+            self.rollouts()
+                .get_opt(name)
+                .await
+                .ok()?
+                .is_none()
+                .then_some(())
+        })
+        .await;
+    }
+
     /// Changes the image of the rollout's first container: a new revision.
     pub async fn set_image(&self, name: &str, image: &str) {
         let patch = json!({"spec": {"template": {"spec": {"containers": [
