@@ -267,26 +267,16 @@ async fn deleting_a_rollout_mid_release_sends_traffic_to_stable_before_anything_
     assert_eq!(service_revision(&w, "web-stable"), None);
 
     // And the canary Service selected stable before the canary lost a replica
-    let history = w.fake.history();
-    let canary_to_stable = history
-        .iter()
-        .filter(|c| c.resource_version > before && c.object_kind == "Service")
-        .filter(|c| c.name == "web-canary")
-        .find(|c| c.object.to_string().contains(&format!("\"{v1}\"")))
-        .map(|c| c.resource_version)
+    let canary_to_stable = w
+        .first_change(
+            before,
+            "Service",
+            |n| n == "web-canary",
+            |c| c.object.to_string().contains(&format!("\"{v1}\"")),
+        )
         .expect("the canary Service moved to stable");
-    let canary_shrunk = history
-        .iter()
-        .filter(|c| c.resource_version > before && c.object_kind == "ReplicaSet")
-        .filter(|c| c.name.ends_with(&v2))
-        .find(|c| {
-            c.object
-                .pointer("/spec/replicas")
-                .and_then(serde_json::Value::as_i64)
-                == Some(0)
-                || c.kind == serin_kube_fake::EventType::Deleted
-        })
-        .map(|c| c.resource_version)
+    let canary_shrunk = w
+        .scaled_to_zero(before, "web", &v2)
         .expect("the canary went");
     assert!(canary_to_stable < canary_shrunk);
 }

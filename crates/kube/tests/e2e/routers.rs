@@ -115,29 +115,21 @@ async fn nginx_and_services_carry_the_canary_and_an_abort_takes_the_weight_back_
         (w.replicas_of("web", &v2).await == 0).then_some(())
     })
     .await;
-    let history = w.fake.history();
-    let weight_zero = history
-        .iter()
-        .filter(|c| c.resource_version > before_abort && c.name == "web-web-canary")
-        .find(|c| {
-            c.object
-                .pointer("/metadata/annotations/nginx.ingress.kubernetes.io~1canary-weight")
-                .and_then(serde_json::Value::as_str)
-                == Some("0")
-        })
-        .map(|c| c.resource_version)
+    let weight_zero = w
+        .first_change(
+            before_abort,
+            "Ingress",
+            |n| n == "web-web-canary",
+            |c| {
+                c.object
+                    .pointer("/metadata/annotations/nginx.ingress.kubernetes.io~1canary-weight")
+                    .and_then(serde_json::Value::as_str)
+                    == Some("0")
+            },
+        )
         .expect("the weight went to 0");
-    let shrunk = history
-        .iter()
-        .filter(|c| c.resource_version > before_abort && c.object_kind == "ReplicaSet")
-        .filter(|c| c.name.ends_with(&v2))
-        .find(|c| {
-            c.object
-                .pointer("/spec/replicas")
-                .and_then(serde_json::Value::as_i64)
-                == Some(0)
-        })
-        .map(|c| c.resource_version)
+    let shrunk = w
+        .scaled_to_zero(before_abort, "web", &v2)
         .expect("the canary was scaled down");
     assert!(weight_zero < shrunk);
 

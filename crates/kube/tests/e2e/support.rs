@@ -233,6 +233,41 @@ impl World {
             .expect("command queued");
     }
 
+    /// The resourceVersion of the first change after `since` to a `kind`
+    /// object named `name` that `found` accepts (from the fake's history).
+    pub fn first_change(
+        &self,
+        since: u64,
+        kind: &str,
+        name: impl Fn(&str) -> bool,
+        found: impl Fn(&serin_kube_fake::Change) -> bool,
+    ) -> Option<u64> {
+        self.fake
+            .history()
+            .into_iter()
+            .filter(|c| c.resource_version > since && c.object_kind == kind && name(&c.name))
+            .find(|c| found(c))
+            .map(|c| c.resource_version)
+    }
+
+    /// When `revision`'s ReplicaSet of `rollout` was first asked for zero
+    /// replicas (or deleted) after `since`.
+    pub fn scaled_to_zero(&self, since: u64, rollout: &str, revision: &str) -> Option<u64> {
+        let name = format!("{rollout}-{revision}");
+        self.first_change(
+            since,
+            "ReplicaSet",
+            |n| n == name,
+            |c| {
+                c.object
+                    .pointer("/spec/replicas")
+                    .and_then(serde_json::Value::as_i64)
+                    == Some(0)
+                    || c.kind == serin_kube_fake::EventType::Deleted
+            },
+        )
+    }
+
     /// Deletes the rollout and waits until it is gone (its finalizer done).
     pub async fn delete_rollout(&self, name: &str) {
         self.rollouts()
