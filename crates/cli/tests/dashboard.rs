@@ -1,6 +1,7 @@
 //! The dashboard end to end: a real `serin up` with a canary of the
 //! reference service, its page in a real headless Chromium (see
-//! `dashboard_support`), and `serin dashboard` read-only. Screenshots of
+//! `dashboard_support`), refused actions in the rollout's history, and
+//! `serin dashboard` read-only. Screenshots of
 //! each state go to `target/dashboard-screenshots/`.
 
 #![allow(clippy::unwrap_used)]
@@ -10,48 +11,13 @@ mod dashboard_support;
 
 use std::net::SocketAddr;
 use std::process::{Child, Command, Stdio};
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use daemon_support::status::healthy_on;
 use daemon_support::{Daemon, canary_yaml, free_port, http, serin_bin, wait_for};
 use dashboard_support::Browser;
+use dashboard_support::load::Load;
 use serde_json::Value;
-
-/// About 50 requests a second through the rollout's listener, so the
-/// charts have numbers; stops when dropped.
-struct Load {
-    stop: Arc<AtomicBool>,
-    thread: Option<std::thread::JoinHandle<()>>,
-}
-
-impl Load {
-    fn start(port: u16) -> Load {
-        let stop = Arc::new(AtomicBool::new(false));
-        let flag = stop.clone();
-        let addr = SocketAddr::from(([127, 0, 0, 1], port));
-        let thread = std::thread::spawn(move || {
-            while !flag.load(Ordering::SeqCst) {
-                let _ = http(addr, "GET", "/", None, None);
-                std::thread::sleep(Duration::from_millis(20));
-            }
-        });
-        Load {
-            stop,
-            thread: Some(thread),
-        }
-    }
-}
-
-impl Drop for Load {
-    fn drop(&mut self) {
-        self.stop.store(true, Ordering::SeqCst);
-        if let Some(t) = self.thread.take() {
-            let _ = t.join();
-        }
-    }
-}
 
 fn weights(canary: u32) -> String {
     format!(
@@ -123,6 +89,11 @@ fn the_page_follows_a_canary_refuses_actions_without_the_token_and_aborts_with_i
     browser.click("#login-button");
     browser.click("#abort");
     browser.wait_until("the refusal", &notice_says("wrong token"));
+    browser.wait_until(
+        "the refusal in the rollout's history",
+        "return [...document.querySelectorAll('#history tr.refused')]\
+         .some((r) => r.textContent.includes('mallory (dashboard)'));",
+    );
     browser.screenshot("3-wrong-token-refused");
     assert!(canary_at_30(&d), "{}", d.view());
     let refused: Vec<Value> = log(&d)
@@ -157,7 +128,22 @@ fn the_page_follows_a_canary_refuses_actions_without_the_token_and_aborts_with_i
             && e["by"] == "alice (dashboard)"),
         "{history:?}"
     );
-    assert!(!history.iter().any(|e| e["by"] == "mallory (dashboard)"));
+    let mallory: Vec<(&Value, &Value)> = history
+        .iter()
+        .filter(|e| e["by"] == "mallory (dashboard)")
+        .map(|e| (&e["type"], &e["reason"]))
+        .collect();
+    assert_eq!(
+        mallory,
+        [(&Value::from("refused"), &Value::from("wrong bearer token"))],
+        "refused, recorded, never a command: {history:?}"
+    );
+    assert!(
+        history.iter().any(|e| e["type"] == "refused"
+            && e["by"] == "someone (dashboard)"
+            && e["reason"] == "no bearer token"),
+        "{history:?}"
+    );
 }
 
 /// `serin dashboard` as a child process, stopped when dropped.
@@ -211,7 +197,7 @@ fn pause_as_alice(s: &Served, token: &str) -> (u16, String) {
 }
 
 #[test]
-fn serin_dashboard_read_only_shows_the_rollouts_and_refuses_every_action() {
+fn serin_dashboard_read_only_shows_the_rollouts_and_refuses_every_action_into_the_history() {
     let d = Daemon::start(|m, port| canary_yaml(m, port, "[{setWeight: 30}, {pause: {}}]", ""));
     d.wait_view("v1 healthy", healthy_on("v1"));
     let s = serve(&d, &["--read-only"]);
@@ -219,6 +205,14 @@ fn serin_dashboard_read_only_shows_the_rollouts_and_refuses_every_action() {
     assert_eq!(config, r#"{"readOnly":true}"#);
     let (status, _) = pause_as_alice(&s, &d.token());
     assert_eq!(status, 403);
+    let history: Vec<Value> = serde_json::from_str(&d.ok(&["history", "web", "--json"])).unwrap();
+    assert!(
+        history.iter().any(|e| e["type"] == "refused"
+            && e["command"] == "pause"
+            && e["by"] == "alice (dashboard)"
+            && e["reason"] == "the dashboard is read-only"),
+        "{history:?}"
+    );
     let (_, page) = http(s.addr, "GET", "/", None, None).unwrap();
     assert!(page.contains("id=\"readonly\""));
     if dashboard_support::available() {

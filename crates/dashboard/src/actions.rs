@@ -1,8 +1,9 @@
 //! `POST /api/rollouts/{name}/commands`: an action from the page. Refused
 //! with 403 when the dashboard is read-only and with 401 without the right
 //! bearer token; every action, given or not, goes to the dashboard's log,
-//! and a given one to the rollout's history through the [`Source`] with who
-//! gave it (`<name> (dashboard)`).
+//! and to the rollout's history through the [`Source`] with who asked
+//! (`<name> (dashboard)`): a given one as a command, a refused one as a
+//! refusal with its reason (at most [`crate::budget::PER_MINUTE`] a minute).
 
 use std::sync::Arc;
 
@@ -35,15 +36,19 @@ fn same(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
-/// Whether `headers` carry `Authorization: Bearer <token>`.
-pub fn authorized(headers: &HeaderMap, token: &str) -> bool {
-    let given = headers
+/// The bearer token `headers` carry (empty when none).
+fn bearer(headers: &HeaderMap) -> &str {
+    headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.strip_prefix("Bearer "))
         .map(str::trim)
-        .unwrap_or("");
-    !token.is_empty() && same(given.as_bytes(), token.as_bytes())
+        .unwrap_or("")
+}
+
+/// Whether `headers` carry `Authorization: Bearer <token>`.
+pub fn authorized(headers: &HeaderMap, token: &str) -> bool {
+    !token.is_empty() && same(bearer(headers).as_bytes(), token.as_bytes())
 }
 
 /// Who gave an action, as the history shows it.
@@ -72,11 +77,17 @@ pub(crate) async fn command<S: Source>(
         error,
     };
     if app.options.read_only {
-        app.hub.record(entry(Outcome::ReadOnly, None));
-        return error(StatusCode::FORBIDDEN, "this dashboard is read-only");
+        let reason = "the dashboard is read-only";
+        refuse(&app, entry(Outcome::ReadOnly, None), reason).await;
+        return error(StatusCode::FORBIDDEN, reason);
     }
     if !authorized(&headers, &app.options.token) {
-        app.hub.record(entry(Outcome::Unauthorized, None));
+        let reason = if bearer(&headers).is_empty() {
+            "no bearer token"
+        } else {
+            "wrong bearer token"
+        };
+        refuse(&app, entry(Outcome::Unauthorized, None), reason).await;
         return error(StatusCode::UNAUTHORIZED, "missing or wrong bearer token");
     }
     match app
@@ -98,6 +109,30 @@ pub(crate) async fn command<S: Source>(
             source_error(&e)
         }
     }
+}
+
+/// Records a refused action in the rollout's history through the source
+/// (within the budget), then in the dashboard's log, with why it could not
+/// reach the history when it could not.
+async fn refuse<S: Source>(app: &App<S>, mut entry: Entry, reason: &str) {
+    let not_recorded = if app.hub.may_record_refusal() {
+        app.hub
+            .source
+            .refused(&entry.rollout, &entry.command, &entry.by, reason)
+            .await
+            .err()
+            .map(|e| format!("not in the rollout's history: {e}"))
+    } else {
+        Some(format!(
+            "not in the rollout's history: over {} refusals a minute",
+            crate::budget::PER_MINUTE
+        ))
+    };
+    entry.error = Some(match not_recorded {
+        Some(why) => format!("{reason}; {why}"),
+        None => reason.to_owned(),
+    });
+    app.hub.record(entry);
 }
 
 #[cfg(test)]

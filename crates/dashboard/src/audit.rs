@@ -34,7 +34,8 @@ pub struct Entry {
     pub by: String,
     /// What became of it.
     pub outcome: Outcome,
-    /// Why it failed, when it did.
+    /// Why it was refused or failed (and, for a refusal, why it could not
+    /// reach the rollout's history, when it could not).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
 }

@@ -1,6 +1,6 @@
 //! [`Source`] for the one-host daemon: an HTTP client of its admin API
 //! (`GET /v1/rollouts`, `GET /v1/rollouts/{name}`, `.../history`,
-//! `POST .../commands`) with the daemon's bearer token. An HTTP client
+//! `POST .../commands`, `POST .../refusals`) with the daemon's bearer token. An HTTP client
 //! rather than in-process calls, so that `serin dashboard` runs apart from
 //! the daemon and the daemon serves the same page without this crate
 //! depending on it.
@@ -107,6 +107,21 @@ impl Source for DaemonSource {
         if let Some(o) = body.as_object_mut() {
             o.insert("by".to_owned(), serde_json::Value::from(by));
         }
+        let _: serde_json::Value = self
+            .call(Some(name), self.http.post(url).json(&body))
+            .await?;
+        Ok(())
+    }
+
+    async fn refused(
+        &self,
+        name: &str,
+        command: &str,
+        by: &str,
+        reason: &str,
+    ) -> Result<(), SourceError> {
+        let url = self.url(&format!("/v1/rollouts/{}/refusals", segment(name)));
+        let body = serde_json::json!({"command": command, "by": by, "reason": reason});
         let _: serde_json::Value = self
             .call(Some(name), self.http.post(url).json(&body))
             .await?;

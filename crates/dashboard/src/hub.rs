@@ -12,6 +12,7 @@ use serin_view::RolloutView;
 use tokio::sync::{broadcast, watch};
 
 use crate::audit::{AuditLog, Entry};
+use crate::budget::{Budget, PER_MINUTE};
 use crate::series::{Point, Series};
 use crate::source::Source;
 
@@ -29,6 +30,7 @@ struct Held {
     views: BTreeMap<String, RolloutView>,
     series: Series,
     log: AuditLog,
+    refusals: Budget,
 }
 
 /// The shared state of one dashboard.
@@ -60,6 +62,7 @@ impl<S: Source> Hub<S> {
                 views: BTreeMap::new(),
                 series: Series::new(points),
                 log: AuditLog::new(500),
+                refusals: Budget::new(PER_MINUTE, Duration::from_secs(60)),
             }),
             changes,
             stop: Arc::new(stop),
@@ -122,6 +125,11 @@ impl<S: Source> Hub<S> {
     /// Records an action in the dashboard's log.
     pub fn record(&self, entry: Entry) {
         self.held().log.record(entry);
+    }
+
+    /// Whether one more refused action may go to a rollout's history now.
+    pub fn may_record_refusal(&self) -> bool {
+        self.held().refusals.take(std::time::Instant::now())
     }
 
     /// The dashboard's action log, oldest first.
@@ -187,6 +195,9 @@ mod tests {
             Err(SourceError::NotFound(name.to_owned()))
         }
         async fn command(&self, name: &str, _: Command, _: &str) -> Result<(), SourceError> {
+            Err(SourceError::NotFound(name.to_owned()))
+        }
+        async fn refused(&self, name: &str, _: &str, _: &str, _: &str) -> Result<(), SourceError> {
             Err(SourceError::NotFound(name.to_owned()))
         }
     }

@@ -1,19 +1,28 @@
 //! [`Source`] for a Kubernetes cluster: the Rollout objects of one
 //! namespace, or of every namespace (then each view is named
-//! `namespace/name`). Views are built from the stored spec and status
-//! ([`crate::kube_view`], as `serin status` builds them), the history is
-//! the status's revisions and the commands still queued (not the Kubernetes
-//! Events), and a command is appended to the Rollout's queue annotation by
+//! `namespace/name`). Views are built from the stored spec and status and
+//! the AnalysisRuns ([`crate::kube_view`], [`crate::kube_runs`], as `serin
+//! status` builds them), with per-version numbers from Prometheus when one
+//! is given ([`crate::prometheus`]); the history is the status's
+//! revisions, the commands still queued and the actions refused
+//! ([`crate::kube_events`]; not the controller's Events); a command is
+//! appended to the Rollout's queue annotation by
 //! `serin_kube::commands::give` with who gave it.
 
-use kube::Api;
+use std::sync::Arc;
+
+use k8s_openapi::api::events::v1::Event;
 use kube::api::ListParams;
-use serin_api::{Command, Rollout};
+use kube::{Api, ResourceExt};
+use serin_api::{AnalysisRun, Command, Rollout};
 use serin_kube::commands::{self, GiveError};
 use serin_view::RolloutView;
 
-use crate::kube_view::{history_of, view_of};
+use crate::kube_runs::{self, Runs};
+use crate::kube_view::{Refusal, history_of, view_of};
+use crate::prometheus::Prometheus;
 use crate::source::{Source, SourceError};
+use crate::{kube_events, kube_runs::RunsByRollout};
 
 /// Which Rollouts a [`KubeSource`] shows.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -29,6 +38,7 @@ pub enum Scope {
 pub struct KubeSource {
     client: kube::Client,
     scope: Scope,
+    prometheus: Option<Arc<Prometheus>>,
 }
 
 impl std::fmt::Debug for KubeSource {
@@ -42,26 +52,54 @@ impl std::fmt::Debug for KubeSource {
 impl KubeSource {
     /// The Rollouts `scope` names, read and commanded through `client`.
     pub fn new(client: kube::Client, scope: Scope) -> KubeSource {
-        KubeSource { client, scope }
+        KubeSource {
+            client,
+            scope,
+            prometheus: None,
+        }
     }
 
-    /// The API of the Rollouts listed.
-    fn listed(&self) -> Api<Rollout> {
+    /// Fills each view's per-version numbers from `prometheus`.
+    pub fn with_prometheus(self, prometheus: Prometheus) -> KubeSource {
+        KubeSource {
+            prometheus: Some(Arc::new(prometheus)),
+            ..self
+        }
+    }
+
+    /// The API of the objects of kind `K` listed.
+    fn listed<K>(&self) -> Api<K>
+    where
+        K: kube::Resource<Scope = kube::core::NamespaceResourceScope>,
+        K::DynamicType: Default,
+    {
         match &self.scope {
             Scope::Namespace(ns) => Api::namespaced(self.client.clone(), ns),
             Scope::All => Api::all(self.client.clone()),
         }
     }
 
-    /// The namespaced API and the Rollout's name for a view's `name`.
-    fn one(&self, name: &str) -> Result<(Api<Rollout>, String), SourceError> {
-        let (ns, rollout) = match &self.scope {
-            Scope::Namespace(ns) => (ns.as_str(), name),
+    /// The namespace and the Rollout's name for a view's `name`.
+    fn place(&self, name: &str) -> Result<(String, String), SourceError> {
+        match &self.scope {
+            Scope::Namespace(ns) => Ok((ns.clone(), name.to_owned())),
             Scope::All => name
                 .split_once('/')
-                .ok_or_else(|| SourceError::NotFound(name.to_owned()))?,
-        };
-        Ok((Api::namespaced(self.client.clone(), ns), rollout.to_owned()))
+                .map(|(ns, r)| (ns.to_owned(), r.to_owned()))
+                .ok_or_else(|| SourceError::NotFound(name.to_owned())),
+        }
+    }
+
+    /// The namespaced API and the Rollout's name for a view's `name`.
+    fn one(&self, name: &str) -> Result<(Api<Rollout>, String), SourceError> {
+        let (ns, rollout) = self.place(name)?;
+        Ok((Api::namespaced(self.client.clone(), &ns), rollout))
+    }
+
+    /// The Events API of a view's `name`'s namespace, and the Rollout's name.
+    fn events(&self, name: &str) -> Result<(Api<Event>, String), SourceError> {
+        let (ns, rollout) = self.place(name)?;
+        Ok((Api::namespaced(self.client.clone(), &ns), rollout))
     }
 
     /// The name a view of `rollout` takes.
@@ -82,10 +120,28 @@ impl KubeSource {
             .ok_or_else(|| SourceError::NotFound(name.to_owned()))
     }
 
-    fn view(&self, rollout: &Rollout) -> RolloutView {
-        let mut view = view_of(rollout, commands::now());
+    /// The view of `rollout` with its `runs`, and per-version numbers
+    /// when a Prometheus is given.
+    async fn view(&self, rollout: &Rollout, runs: &Runs) -> RolloutView {
+        let mut view = view_of(rollout, runs, commands::now());
+        if let Some(p) = &self.prometheus {
+            let ns = rollout.namespace().unwrap_or_default();
+            view.arms = p.arms(&ns, &rollout.name_any(), &view).await;
+        }
         view.name = self.name_of(rollout);
         view
+    }
+
+    /// The runs of one rollout, when its status names any.
+    async fn runs_of(&self, rollout: &Rollout) -> Result<Runs, SourceError> {
+        if !kube_runs::has_analysis(rollout) {
+            return Ok(Runs::new());
+        }
+        let ns = rollout.namespace().unwrap_or_default();
+        let api: Api<AnalysisRun> = Api::namespaced(self.client.clone(), &ns);
+        kube_runs::of(&api, &rollout.name_any())
+            .await
+            .map_err(|e| unreachable("the analysis runs", &e))
     }
 }
 
@@ -110,18 +166,35 @@ impl Source for KubeSource {
             .list(&ListParams::default())
             .await
             .map_err(|e| unreachable("the rollouts", &e))?;
-        Ok(list.items.iter().map(|r| self.view(r)).collect())
+        let runs = if list.items.iter().any(kube_runs::has_analysis) {
+            kube_runs::all(&self.listed())
+                .await
+                .map_err(|e| unreachable("the analysis runs", &e))?
+        } else {
+            RunsByRollout::new()
+        };
+        let none = Runs::new();
+        let views = list.items.iter().map(|r| {
+            let key = (r.namespace().unwrap_or_default(), r.name_any());
+            self.view(r, runs.get(&key).unwrap_or(&none))
+        });
+        Ok(futures::future::join_all(views).await)
     }
 
     async fn view(&self, name: &str) -> Result<RolloutView, SourceError> {
         let rollout = self.read(name).await?;
-        Ok(KubeSource::view(self, &rollout))
+        let runs = self.runs_of(&rollout).await?;
+        Ok(KubeSource::view(self, &rollout, &runs).await)
     }
 
     async fn history(&self, name: &str) -> Result<Vec<serde_json::Value>, SourceError> {
         let rollout = self.read(name).await?;
         let queued = commands::queued(&rollout).map_err(|e| SourceError::Decode(e.to_string()))?;
-        Ok(history_of(&rollout, &queued))
+        let (events, rollout_name) = self.events(name)?;
+        let refusals = kube_events::refusals(&events, &rollout_name)
+            .await
+            .map_err(|e| unreachable("the refusal events", &e))?;
+        Ok(history_of(&rollout, &queued, &refusals))
     }
 
     async fn command(&self, name: &str, command: Command, by: &str) -> Result<(), SourceError> {
@@ -137,5 +210,26 @@ impl Source for KubeSource {
                 message: e.to_string(),
             }),
         }
+    }
+
+    async fn refused(
+        &self,
+        name: &str,
+        command: &str,
+        by: &str,
+        reason: &str,
+    ) -> Result<(), SourceError> {
+        let rollout = self.read(name).await?;
+        let (events, _) = self.events(name)?;
+        let now = commands::now();
+        let refusal = Refusal {
+            at: Some(now),
+            command: command.to_owned(),
+            by: by.to_owned(),
+            reason: reason.to_owned(),
+        };
+        kube_events::record(&events, &rollout, &refusal, now)
+            .await
+            .map_err(|e| unreachable(&format!("events of rollout {name}"), &e))
     }
 }

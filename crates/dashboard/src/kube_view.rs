@@ -1,24 +1,53 @@
 //! The read model of a Rollout object, shared by `serin status|list` on
 //! Kubernetes and the dashboard's [`crate::KubeSource`]: its view
-//! ([`view_of`], `serin_view::build` over the stored spec and status) and
-//! its history as the page shows it ([`history_of`]: the revisions the
-//! status records and the commands still queued). Pure: no client here.
+//! ([`view_of`], `serin_view::build` over the stored spec and status and
+//! its AnalysisRuns) and its history as the page shows it ([`history_of`]:
+//! the revisions the status records, the commands still queued and the
+//! actions the dashboard refused). Pure: no client here.
+
+use std::collections::BTreeMap;
 
 use serin_api::k8s::pending_commands;
-use serin_api::{CommandRequest, Rollout, Time};
-use serin_view::{Inputs, RolloutView};
+use serin_api::{AnalysisRun, CommandRequest, Rollout, Time};
+use serin_view::{Inputs, RolloutView, RunInput};
 
-/// The view of a Rollout object: no per-arm numbers (the proxy's feed
-/// exists on one host only); the revision asked for is the one the
-/// controller last saw (`status.currentRevision`).
-pub fn view_of(rollout: &Rollout, now: Time) -> RolloutView {
+/// An action the dashboard refused, as its Event records it
+/// ([`crate::kube_events`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Refusal {
+    /// When.
+    pub at: Option<Time>,
+    /// The action, as typed (`abort`, `promote --full`).
+    pub command: String,
+    /// Who asked (`mallory (dashboard)`).
+    pub by: String,
+    /// Why it was refused.
+    pub reason: String,
+}
+
+/// The view of a Rollout object with its AnalysisRuns (`runs`, by the run
+/// names of the status: the `serin.dev/run` annotation); no per-arm
+/// numbers (the proxy's feed exists on one host only; the dashboard may
+/// add Prometheus's); the revision asked for is the one the controller
+/// last saw (`status.currentRevision`).
+pub fn view_of(rollout: &Rollout, runs: &BTreeMap<String, AnalysisRun>, now: Time) -> RolloutView {
     let status = rollout.status.clone().unwrap_or_default();
+    let empty = serin_api::analysis::AnalysisRunStatus::default();
+    let runs = runs
+        .iter()
+        .map(|(name, run)| RunInput {
+            name,
+            spec: &run.spec,
+            status: run.status.as_ref().unwrap_or(&empty),
+        })
+        .collect();
     serin_view::build(Inputs {
         name: rollout.metadata.name.as_deref().unwrap_or_default(),
         spec: &rollout.spec,
         status: &status,
         desired_revision: status.current_revision.as_deref().unwrap_or_default(),
         arms: Vec::new(),
+        runs,
         now,
     })
 }
@@ -28,8 +57,13 @@ pub fn view_of(rollout: &Rollout, now: Time) -> RolloutView {
 /// `undo --to-revision`, with `is` saying `stable` and/or `current`; no
 /// time, the status keeps none), then one
 /// `{"type":"command", "pending": true}` per command queued and not yet
-/// handled (`queued` is the annotation's queue).
-pub fn history_of(rollout: &Rollout, queued: &[CommandRequest]) -> Vec<serde_json::Value> {
+/// handled (`queued` is the annotation's queue) and one
+/// `{"type":"refused"}` per action refused, these two by time.
+pub fn history_of(
+    rollout: &Rollout,
+    queued: &[CommandRequest],
+    refusals: &[Refusal],
+) -> Vec<serde_json::Value> {
     let status = rollout.status.clone().unwrap_or_default();
     let revisions = status.revisions.iter().map(|r| {
         let mut marks = Vec::new();
@@ -52,16 +86,29 @@ pub fn history_of(rollout: &Rollout, queued: &[CommandRequest]) -> Vec<serde_jso
     });
     let pending = pending_commands(queued, status.last_command_id);
     let commands = pending.into_iter().map(|c| {
-        serde_json::json!({
+        let entry = serde_json::json!({
             "type": "command",
             "at": c.at,
             "id": c.id,
             "command": c.command.verb(),
             "by": c.by,
             "pending": true,
-        })
+        });
+        (c.at, entry)
     });
-    revisions.chain(commands).collect()
+    let refused = refusals.iter().map(|r| {
+        let entry = serde_json::json!({
+            "type": "refused",
+            "at": r.at,
+            "command": r.command,
+            "by": r.by,
+            "reason": r.reason,
+        });
+        (r.at, entry)
+    });
+    let mut timed: Vec<(Option<Time>, serde_json::Value)> = commands.chain(refused).collect();
+    timed.sort_by_key(|(at, _)| *at);
+    revisions.chain(timed.into_iter().map(|(_, e)| e)).collect()
 }
 
 #[cfg(test)]
@@ -93,13 +140,13 @@ mod tests {
             id,
             command: Command::Promote,
             by: by.into(),
-            at: None,
+            at: Some(Time::from_millis(id * 1000)),
         }
     }
 
     #[test]
     fn the_desired_revision_is_the_one_the_controller_last_saw() {
-        let view = view_of(&rollout(), Time::from_millis(0));
+        let view = view_of(&rollout(), &BTreeMap::new(), Time::from_millis(0));
         assert_eq!(view.name, "checkout");
         assert_eq!(view.desired_revision, "5d4e8a");
     }
@@ -107,11 +154,30 @@ mod tests {
     #[test]
     fn history_lists_the_revisions_then_only_the_commands_not_yet_handled() {
         let queued = [request(7, "bo"), request(8, "alice (dashboard)")];
-        let history = history_of(&rollout(), &queued);
+        let history = history_of(&rollout(), &queued, &[]);
         let kinds: Vec<&str> = history.iter().filter_map(|e| e["type"].as_str()).collect();
         assert_eq!(kinds, ["revision", "revision", "command"]);
         assert_eq!(history[0]["is"], "stable");
         assert_eq!(history[2]["by"], "alice (dashboard)");
         assert_eq!(history[2]["id"], 8);
+    }
+
+    #[test]
+    fn refused_actions_are_in_the_history_among_the_commands_by_time() {
+        let refused = Refusal {
+            at: Some(Time::from_millis(7_500)),
+            command: "abort".into(),
+            by: "mallory (dashboard)".into(),
+            reason: "wrong bearer token".into(),
+        };
+        let queued = [request(8, "alice (dashboard)"), request(9, "bo")];
+        let history = history_of(&rollout(), &queued, &[refused]);
+        let kinds: Vec<&str> = history.iter().filter_map(|e| e["type"].as_str()).collect();
+        assert_eq!(
+            kinds,
+            ["revision", "revision", "refused", "command", "command"]
+        );
+        assert_eq!(history[2]["by"], "mallory (dashboard)");
+        assert_eq!(history[2]["reason"], "wrong bearer token");
     }
 }

@@ -23,10 +23,14 @@
 
 mod actions;
 mod audit;
+mod budget;
 mod daemon;
 mod hub;
+pub mod kube_events;
+pub mod kube_runs;
 mod kube_source;
 pub mod kube_view;
+pub mod prometheus;
 mod routes;
 mod series;
 mod source;
@@ -35,6 +39,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 pub use audit::{Entry, Outcome};
+pub use budget::PER_MINUTE as REFUSALS_PER_MINUTE;
 pub use daemon::DaemonSource;
 pub use hub::Change;
 pub use kube_source::{KubeSource, Scope};

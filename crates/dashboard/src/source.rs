@@ -1,6 +1,6 @@
 //! Where the dashboard's data comes from and where its actions go: the small
 //! [`Source`] trait (list the views, one view, the history, give a command
-//! with who gave it). The one-host daemon implements it in
+//! with who gave it, record an action refused with who asked). The one-host daemon implements it in
 //! [`crate::daemon`], a Kubernetes cluster in [`crate::kube_source`]; both
 //! serve the same page.
 
@@ -57,5 +57,15 @@ pub trait Source: Send + Sync + 'static {
         name: &str,
         command: Command,
         by: &str,
+    ) -> impl Future<Output = Result<(), SourceError>> + Send;
+
+    /// Records in the rollout `name`'s history that `command` (as typed:
+    /// `abort`, `promote --full`), asked by `by`, was refused and why.
+    fn refused(
+        &self,
+        name: &str,
+        command: &str,
+        by: &str,
+        reason: &str,
     ) -> impl Future<Output = Result<(), SourceError>> + Send;
 }

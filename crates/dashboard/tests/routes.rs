@@ -13,9 +13,13 @@ use serin_dashboard::{Options, Source, SourceError, start};
 use serin_view::{ArmNumbers, RolloutView};
 use tower::ServiceExt;
 
+/// A refusal recorded: rollout, command, who, why.
+type Refused = (String, String, String, String);
+
 #[derive(Clone, Default)]
 struct Fake {
     given: Arc<Mutex<Vec<(String, Command, String)>>>,
+    refused: Arc<Mutex<Vec<Refused>>>,
 }
 
 fn web() -> RolloutView {
@@ -59,6 +63,19 @@ impl Source for Fake {
             .lock()
             .unwrap()
             .push((name.into(), command, by.into()));
+        Ok(())
+    }
+    async fn refused(
+        &self,
+        name: &str,
+        command: &str,
+        by: &str,
+        reason: &str,
+    ) -> Result<(), SourceError> {
+        self.refused
+            .lock()
+            .unwrap()
+            .push((name.into(), command.into(), by.into(), reason.into()));
         Ok(())
     }
 }
@@ -111,7 +128,7 @@ async fn an_action_with_the_token_is_given_with_who_gave_it() {
 }
 
 #[tokio::test]
-async fn an_action_without_the_right_token_is_refused_and_recorded() {
+async fn an_action_without_the_right_token_is_refused_and_recorded_in_the_rollouts_history() {
     let fake = Fake::default();
     let (router, dashboard) = start(fake.clone(), options(false));
     for token in [None, Some("wrong")] {
@@ -129,6 +146,42 @@ async fn an_action_without_the_right_token_is_refused_and_recorded() {
     assert_eq!(outcomes, vec!["unauthorized", "unauthorized"]);
     assert_eq!(log[1]["by"], "alice (dashboard)");
     assert_eq!(log[1]["command"], "abort");
+    let refused = fake.refused.lock().unwrap().clone();
+    let who = (
+        "web".to_owned(),
+        "abort".to_owned(),
+        "alice (dashboard)".to_owned(),
+    );
+    let reasons: Vec<&str> = refused
+        .iter()
+        .inspect(|r| assert_eq!((r.0.clone(), r.1.clone(), r.2.clone()), who))
+        .map(|r| r.3.as_str())
+        .collect();
+    assert_eq!(reasons, ["no bearer token", "wrong bearer token"]);
+    dashboard.stop();
+}
+
+#[tokio::test]
+async fn refusals_over_the_budget_stay_in_the_dashboards_log_only() {
+    let fake = Fake::default();
+    let (router, dashboard) = start(fake.clone(), options(false));
+    let over = serin_dashboard::REFUSALS_PER_MINUTE + 3;
+    for _ in 0..over {
+        let resp = router.clone().oneshot(abort(Some("wrong"))).await.unwrap();
+        assert_eq!(resp.status(), StatusCode::UNAUTHORIZED);
+    }
+    let recorded = fake.refused.lock().unwrap().len();
+    assert_eq!(recorded, serin_dashboard::REFUSALS_PER_MINUTE);
+    let log = json(&router, "/api/log").await;
+    let last = &log[over - 1];
+    assert_eq!(last["outcome"], "unauthorized");
+    assert!(
+        last["error"]
+            .as_str()
+            .unwrap()
+            .contains("not in the rollout's history"),
+        "{last}"
+    );
     dashboard.stop();
 }
 
@@ -141,6 +194,8 @@ async fn a_read_only_dashboard_refuses_every_action_even_with_the_token() {
     assert!(fake.given.lock().unwrap().is_empty());
     assert_eq!(json(&router, "/api/config").await["readOnly"], true);
     assert_eq!(json(&router, "/api/log").await[0]["outcome"], "readOnly");
+    let refused = fake.refused.lock().unwrap().clone();
+    assert_eq!(refused[0].3, "the dashboard is read-only");
     dashboard.stop();
 }
 

@@ -4,6 +4,7 @@ use serde::{Deserialize, Serialize};
 use serin_api::status::PauseReason;
 use serin_api::{RolloutSpec, RolloutStatus, Time};
 
+use crate::analysis::{self, AnalysisView, RunInput};
 use crate::steps;
 
 /// What [`build`] reads.
@@ -19,6 +20,9 @@ pub struct Inputs<'a> {
     pub desired_revision: &'a str,
     /// Numbers per proxy arm.
     pub arms: Vec<ArmNumbers>,
+    /// The analysis runs as stored, by the names the status gives them
+    /// (a run of the status not here is shown with its verdict only).
+    pub runs: Vec<RunInput<'a>>,
     /// Now.
     pub now: Time,
 }
@@ -53,21 +57,6 @@ pub struct StepView {
     pub done: bool,
     /// The step being run.
     pub current: bool,
-}
-
-/// One analysis run.
-#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, Eq)]
-#[serde(rename_all = "camelCase")]
-pub struct AnalysisView {
-    /// The run's name.
-    pub name: String,
-    /// Why it runs (`step`, `background`, `prePromotion`...).
-    pub kind: String,
-    /// Its verdict so far.
-    pub phase: String,
-    /// Why.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub message: Option<String>,
 }
 
 /// Everything a person looks at for one rollout.
@@ -121,15 +110,6 @@ pub struct RolloutView {
     pub abort_reason: Option<String>,
 }
 
-fn debug_name(v: &impl std::fmt::Debug) -> String {
-    let s = format!("{v:?}");
-    let mut c = s.chars();
-    match c.next() {
-        Some(first) => first.to_lowercase().chain(c).collect(),
-        None => s,
-    }
-}
-
 /// Builds the view. Pure: no clock, no I/O.
 pub fn build(inputs: Inputs<'_>) -> RolloutView {
     let Inputs {
@@ -138,6 +118,7 @@ pub fn build(inputs: Inputs<'_>) -> RolloutView {
         status,
         desired_revision,
         arms,
+        runs,
         now,
     } = inputs;
     let strategy = if spec.strategy.blue_green.is_some() {
@@ -176,12 +157,7 @@ pub fn build(inputs: Inputs<'_>) -> RolloutView {
         analysis: status
             .analysis
             .iter()
-            .map(|a| AnalysisView {
-                name: a.name.clone(),
-                kind: debug_name(&a.kind),
-                phase: format!("{:?}", a.phase),
-                message: a.message.clone(),
-            })
+            .map(|a| analysis::of(a, runs.iter().find(|r| r.name == a.name)))
             .collect(),
         arms,
         abort_reason: status.abort_reason.clone(),

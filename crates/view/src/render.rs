@@ -2,6 +2,7 @@
 
 use std::fmt::Write;
 
+use crate::analysis::MetricView;
 use crate::model::RolloutView;
 
 /// Cells in a weight bar.
@@ -85,6 +86,9 @@ pub fn render(v: &RolloutView) -> String {
                 .map(|m| format!(" — {m}"))
                 .unwrap_or_default();
             let _ = writeln!(out, "  {} ({}): {}{why}", a.name, a.kind, a.phase);
+            for m in &a.metrics {
+                let _ = writeln!(out, "    {}", metric_line(m));
+            }
         }
     }
     if !v.arms.is_empty() {
@@ -102,4 +106,60 @@ pub fn render(v: &RolloutView) -> String {
         }
     }
     out
+}
+
+/// Measured values shown per metric.
+const VALUES: usize = 5;
+
+/// One metric: `error-rate (prometheus) Successful: 3 measured, 0 failed;
+/// last 0.01, 0.02, 0` or, for the sequential judge, its evidence against
+/// its boundaries.
+fn metric_line(m: &MetricView) -> String {
+    let head = format!("{} ({}) {}", m.name, m.provider, m.phase);
+    if let Some(j) = &m.judge
+        && let Some(e) = j.evidence.last()
+    {
+        return format!(
+            "{head}: canary {}/{} {what}, stable {}/{}; ln evidence of degradation {:.2} (fails at {:.2}), of none {:.2} (passes at {:.2})",
+            e.canary.events,
+            e.canary.requests,
+            e.stable.events,
+            e.stable.requests,
+            e.degradation,
+            j.fail_at,
+            e.no_degradation,
+            j.pass_at,
+            what = if j.test == "latency" {
+                "slow"
+            } else {
+                "errors"
+            },
+        );
+    }
+    let errors = if m.errors > 0 {
+        format!(", {} erred", m.errors)
+    } else {
+        String::new()
+    };
+    let skip = m.measurements.len().saturating_sub(VALUES);
+    let values: Vec<String> = m.measurements[skip..]
+        .iter()
+        .map(|x| {
+            let v: String = x.value.as_deref().unwrap_or("-").chars().take(24).collect();
+            if x.phase == "Successful" {
+                v
+            } else {
+                format!("{v} ({})", x.phase)
+            }
+        })
+        .collect();
+    let last = if values.is_empty() {
+        String::new()
+    } else {
+        format!("; last {}", values.join(", "))
+    };
+    format!(
+        "{head}: {} measured, {} failed{errors}{last}",
+        m.count, m.failed
+    )
 }

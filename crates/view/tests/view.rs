@@ -45,6 +45,7 @@ fn given_a_canary_in_a_timed_pause_the_view_marks_the_step_and_the_time_left() {
             error_rate: Some(0.01),
             p99_ms: Some(4.0),
         }],
+        runs: Vec::new(),
         now: Time::from_millis(1_010_000),
     });
     assert_eq!(view.steps.iter().filter(|s| s.current).count(), 1);
@@ -73,6 +74,7 @@ fn given_no_release_no_step_is_current() {
         status: &status,
         desired_revision: "v1",
         arms: Vec::new(),
+        runs: Vec::new(),
         now: Time::from_millis(0),
     });
     assert!(view.steps.iter().all(|s| !s.current));
@@ -98,6 +100,7 @@ fn while_a_person_pauses_the_time_left_in_a_timed_pause_stands_still() {
         status: &status,
         desired_revision: "v2",
         arms: Vec::new(),
+        runs: Vec::new(),
         now: Time::from_millis(1_060_000),
     });
     assert_eq!(view.pause_left_ms, Some(25_000));

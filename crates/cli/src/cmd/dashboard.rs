@@ -7,13 +7,15 @@
 //! commands (`--kube`, `--kubeconfig`, `--context`, `-n`, or `-A` for every
 //! namespace) it serves the same page for the Rollouts of a cluster
 //! (`KubeSource`); actions then need `SERIN_TOKEN`, else the state
-//! directory's token (created if missing).
+//! directory's token (created if missing), and `--prometheus URL` fills
+//! the per-version charts from per-version PromQL templates.
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::Context;
+use serin_dashboard::prometheus::{self, Prometheus, Queries};
 use serin_dashboard::{DaemonSource, KubeSource, Options, Scope, Source};
 use serin_local::admin::{ADDR_FILE, token::TOKEN_FILE};
 use serin_local::daemon::DEFAULT_ADMIN;
@@ -41,6 +43,49 @@ pub struct Args {
     /// Or which Kubernetes cluster and namespace.
     #[command(flatten)]
     kube: KubeArgs,
+    /// Per-version numbers from Prometheus (Kubernetes).
+    #[command(flatten)]
+    prometheus: PrometheusArgs,
+}
+
+/// Where the per-version numbers come from on Kubernetes.
+#[derive(Debug, clap::Args)]
+struct PrometheusArgs {
+    /// Fill the per-version charts from this Prometheus (Kubernetes only;
+    /// on one host they come from serin's proxy).
+    #[arg(long, env = "SERIN_PROMETHEUS", value_name = "URL")]
+    prometheus: Option<String>,
+    /// PromQL for one version's requests per second ({{namespace}},
+    /// {{rollout}}, {{version}}: the revision's pod-template hash).
+    #[arg(long, value_name = "PROMQL", default_value = prometheus::DEFAULT_REQUESTS)]
+    prometheus_requests: String,
+    /// PromQL for one version's error rate, a share from 0 to 1.
+    #[arg(long, value_name = "PROMQL", default_value = prometheus::DEFAULT_ERRORS)]
+    prometheus_errors: String,
+    /// PromQL for one version's p99 latency, in milliseconds.
+    #[arg(long, value_name = "PROMQL", default_value = prometheus::DEFAULT_P99)]
+    prometheus_p99: String,
+}
+
+impl PrometheusArgs {
+    /// The Prometheus asked, when `--prometheus` is given.
+    fn resolve(&self) -> anyhow::Result<Option<Prometheus>> {
+        let Some(address) = &self.prometheus else {
+            return Ok(None);
+        };
+        reqwest::Url::parse(address)
+            .with_context(|| format!("--prometheus {address:?} is not a URL"))?;
+        let queries = Queries {
+            requests_per_second: self.prometheus_requests.clone(),
+            error_rate: self.prometheus_errors.clone(),
+            p99_ms: self.prometheus_p99.clone(),
+        };
+        Ok(Some(Prometheus::new(
+            address,
+            queries,
+            serin_metrics::http_client()?,
+        )))
+    }
 }
 
 /// Runs the dashboard until Ctrl-C or SIGTERM.
@@ -53,6 +98,11 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
     let runtime = tokio::runtime::Runtime::new().context("starting the runtime")?;
     if args.all_namespaces || args.kube.platform()? == Platform::Kubernetes {
         return runtime.block_on(run_kube(args));
+    }
+    if args.prometheus.prometheus.is_some() {
+        anyhow::bail!(
+            "--prometheus is for a Kubernetes cluster; on one host the numbers come from serin's proxy"
+        );
     }
     let admin = match &args.admin {
         Some(a) => a.clone(),
@@ -84,7 +134,13 @@ async fn run_kube(args: &Args) -> anyhow::Result<ExitCode> {
         let what = format!("namespace {ns} of {}", target.server);
         (Scope::Namespace(ns), what)
     };
-    let source = KubeSource::new(target.client.clone(), scope);
+    let mut source = KubeSource::new(target.client.clone(), scope);
+    let mut what = what;
+    if let Some(p) = args.prometheus.resolve()? {
+        source = source.with_prometheus(p);
+        what.push_str(", numbers from ");
+        what.push_str(args.prometheus.prometheus.as_deref().unwrap_or_default());
+    }
     serve(args, source, &token, &what).await
 }
 

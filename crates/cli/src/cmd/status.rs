@@ -1,7 +1,9 @@
 //! `serin status NAME [-w] [-o json]`: one rollout's read model — steps
 //! with the current one marked, weight bars, analysis verdicts, time left
-//! in a pause, the message; from the daemon with per-arm request rate,
-//! error rate and p99, or from the Rollout object on Kubernetes. With
+//! in a pause, the message, each analysis metric with its measurements
+//! and the sequential judge's evidence; from the daemon with per-arm
+//! request rate, error rate and p99, or from the Rollout object and its
+//! AnalysisRuns on Kubernetes. With
 //! `-w`, redrawn whenever it changes (the screen is cleared only on a
 //! terminal; a pipe gets each new state in turn): the daemon is polled,
 //! the Rollout is watched (and the view recomputed each second, for the
@@ -11,6 +13,7 @@ use std::io::IsTerminal;
 use std::process::ExitCode;
 use std::time::Duration;
 
+use anyhow::Context as _;
 use futures::StreamExt as _;
 use kube::runtime::{WatchStreamExt as _, watcher};
 use serin_api::{Rollout, Time};
@@ -120,7 +123,7 @@ async fn run_kube(args: &Args) -> anyhow::Result<ExitCode> {
     let mut printer = Printer::new(args);
     let who = format!("rollout {}/{}", target.namespace, args.name);
     if let Some(r) = &latest {
-        printer.show(&view_of(r, kube_target::now()))?;
+        printer.show(&view_with_runs(&target, r).await?)?;
     }
     if !args.watch {
         return Ok(ExitCode::SUCCESS);
@@ -144,14 +147,38 @@ async fn run_kube(args: &Args) -> anyhow::Result<ExitCode> {
             _ = tick.tick() => {}
         }
         if let Some(r) = &latest {
-            printer.show(&view_of(r, kube_target::now()))?;
+            printer.show(&view_with_runs(&target, r).await?)?;
         }
     }
 }
 
-/// The read model of a Rollout object, the one the dashboard serves
-/// (`serin_dashboard::kube_view::view_of`): no per-arm numbers; the
-/// revision asked for is the one the controller last saw.
+/// The read model of a Rollout object with its AnalysisRuns (each metric's
+/// measurements, the sequential judge's evidence), as the dashboard serves
+/// it; the runs are read only when the status names any.
+async fn view_with_runs(
+    target: &kube_target::Target,
+    rollout: &Rollout,
+) -> anyhow::Result<RolloutView> {
+    use serin_dashboard::kube_runs;
+    let runs = if kube_runs::has_analysis(rollout) {
+        let api = kube::Api::namespaced(target.client.clone(), &target.namespace);
+        let name = rollout.metadata.name.as_deref().unwrap_or_default();
+        kube_runs::of(&api, name)
+            .await
+            .with_context(|| format!("reading the analysis runs of {name}"))?
+    } else {
+        kube_runs::Runs::new()
+    };
+    Ok(serin_dashboard::kube_view::view_of(
+        rollout,
+        &runs,
+        kube_target::now(),
+    ))
+}
+
+/// The read model of a Rollout object without its analysis runs (for
+/// `serin list`): no per-arm numbers; the revision asked for is the one
+/// the controller last saw.
 pub(super) fn view_of(rollout: &Rollout, now: Time) -> RolloutView {
-    serin_dashboard::kube_view::view_of(rollout, now)
+    serin_dashboard::kube_view::view_of(rollout, &Default::default(), now)
 }

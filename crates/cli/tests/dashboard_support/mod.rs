@@ -16,6 +16,7 @@ use serde_json::{Value, json};
 use crate::daemon_support::{LIMIT, free_port, wait_for};
 
 mod base64;
+pub mod load;
 mod wire;
 
 /// Debian's chromedriver.

@@ -33,6 +33,18 @@ pub struct CommandBody {
     pub by: String,
 }
 
+/// The body of `POST /v1/rollouts/{name}/refusals`.
+#[derive(Serialize, Deserialize, Clone, Debug)]
+pub struct RefusalBody {
+    /// The action refused, as typed (`abort`, `promote --full`).
+    pub command: String,
+    /// Who asked.
+    #[serde(default)]
+    pub by: String,
+    /// Why it was refused.
+    pub reason: String,
+}
+
 fn error(status: StatusCode, message: impl std::fmt::Display) -> Response {
     (
         status,
@@ -137,6 +149,28 @@ pub(super) async fn history(State(state): State<AdminState>, Path(name): Path<St
     }
     match state.store.history(&name) {
         Ok(h) => Json(h).into_response(),
+        Err(e) => store_error(&e),
+    }
+}
+
+pub(super) async fn refusal(
+    State(state): State<AdminState>,
+    Path(name): Path<String>,
+    Json(body): Json<RefusalBody>,
+) -> Response {
+    if !state.rollouts.contains_key(&name) {
+        return unknown(&name);
+    }
+    let clip = |s: &str| s.trim().chars().take(200).collect::<String>();
+    match state.store.push_refusal(
+        &name,
+        &clip(&body.command),
+        &who(&clip(&body.by)),
+        &clip(&body.reason),
+        now(),
+    ) {
+        Ok(true) => (StatusCode::CREATED, Json(serde_json::json!({}))).into_response(),
+        Ok(false) => unknown(&name),
         Err(e) => store_error(&e),
     }
 }

@@ -10,6 +10,7 @@
 //! | `GET /v1/rollouts/{name}` | one rollout's view (`serin_view::RolloutView`) |
 //! | `PUT /v1/rollouts/{name}/version` | `{"version","by"}`: release a version |
 //! | `POST /v1/rollouts/{name}/commands` | `{"command":"promote","by"}` (and `promoteFull`, `abort`, `retry`, `undo` with `toRevision`, `pause`, `resume`): 202 `{"id"}` |
+//! | `POST /v1/rollouts/{name}/refusals` | `{"command","by","reason"}`: records an action refused before it reached the daemon (the dashboard's), 201 |
 //! | `GET /v1/rollouts/{name}/history` | the history entries, oldest first |
 //!
 //! The daemon also serves the dashboard under `/dashboard/` ([`dashboard`]).
@@ -24,7 +25,7 @@ use axum::routing::{get, post, put};
 use crate::daemon::Rollouts;
 use crate::store::Store;
 
-pub use handlers::{CommandBody, VersionBody};
+pub use handlers::{CommandBody, RefusalBody, VersionBody};
 
 /// The file in the state directory holding the admin API's bound address.
 pub const ADDR_FILE: &str = "admin-addr";
@@ -47,6 +48,7 @@ pub fn router(state: AdminState) -> Router {
         .route("/v1/rollouts/{name}", get(handlers::view))
         .route("/v1/rollouts/{name}/version", put(handlers::set_version))
         .route("/v1/rollouts/{name}/commands", post(handlers::command))
+        .route("/v1/rollouts/{name}/refusals", post(handlers::refusal))
         .route("/v1/rollouts/{name}/history", get(handlers::history))
         .route_layer(axum::middleware::from_fn_with_state(
             state.clone(),

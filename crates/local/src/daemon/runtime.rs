@@ -7,7 +7,7 @@ use std::sync::Arc;
 use serin_api::RolloutSpec;
 use serin_engine::measure::ArgSource;
 use serin_metrics::AnalysisManager;
-use serin_view::{Inputs, RolloutView};
+use serin_view::{Inputs, RolloutView, RunInput};
 use tokio::sync::Notify;
 
 use super::now;
@@ -56,7 +56,7 @@ impl Runtime {
         }
     }
 
-    /// The read model of this rollout now.
+    /// The read model of this rollout now, its analysis runs as stored.
     pub fn view(&self) -> Result<RolloutView, StoreError> {
         let record = self
             .store
@@ -66,12 +66,22 @@ impl Runtime {
         let arms = self
             .numbers
             .arms(traffic.stable.as_deref(), traffic.canary.as_deref());
+        let stored = self.store.runs(&self.name).read()?;
+        let runs = stored
+            .iter()
+            .map(|(name, run)| RunInput {
+                name,
+                spec: &run.spec,
+                status: &run.status,
+            })
+            .collect();
         Ok(serin_view::build(Inputs {
             name: &self.name,
             spec: &self.spec,
             status: &record.status,
             desired_revision: &record.desired_revision,
             arms,
+            runs,
             now: now(),
         }))
     }

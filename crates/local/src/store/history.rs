@@ -1,5 +1,5 @@
 //! The history of a rollout: versions asked for (and by whom), commands
-//! (and by whom), revisions as numbered for `undo --to-revision`, analysis
+//! (and by whom), actions refused (and whose), revisions as numbered for `undo --to-revision`, analysis
 //! verdicts with their messages (the measured numbers), and the engine's
 //! events (releases, steps completed, aborts, promotions), each numbered and
 //! timed.
@@ -41,6 +41,16 @@ pub enum HistoryKind {
         /// Who gave it.
         by: String,
     },
+    /// An action was refused before it reached the rollout (the
+    /// dashboard's: a missing or wrong token, or a read-only dashboard).
+    Refused {
+        /// As typed (`abort`, `promote --full`).
+        command: String,
+        /// Who asked.
+        by: String,
+        /// Why it was refused.
+        reason: String,
+    },
     /// A revision was numbered (for `undo --to-revision`).
     Revision {
         /// Its number.
@@ -77,6 +87,11 @@ impl HistoryEntry {
             HistoryKind::Command { id, command, by } => {
                 format!("command {command} (#{id}) by {by}")
             }
+            HistoryKind::Refused {
+                command,
+                by,
+                reason,
+            } => format!("refused {command} by {by}: {reason}"),
             HistoryKind::Revision { number, revision } => {
                 format!("revision {number} is {revision}")
             }

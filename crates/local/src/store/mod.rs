@@ -1,13 +1,15 @@
 //! The embedded store of the one-host daemon (redb, one file under the state
 //! directory): per rollout, its spec, desired revision, status, the replica
 //! records needed to adopt its processes after a restart, the commands given
-//! (with increasing ids), its history, and its analysis runs. Every planning
-//! pass writes its status, replicas and history entries in one transaction,
-//! so a daemon killed at any moment finds the state of the last whole pass.
+//! (with increasing ids), its history (refused actions included), and its
+//! analysis runs. Every planning pass writes its status, replicas and
+//! history entries in one transaction, so a daemon killed at any moment
+//! finds the state of the last whole pass.
 
 mod error;
 mod history;
 mod record;
+mod refusals;
 mod runs;
 
 use std::path::Path;

@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use serin_api::analysis::{AnalysisRunSpec, AnalysisRunStatus};
 use serin_metrics::{RunStore, StoreError as RunStoreError, StoredRun};
 
-use super::Store;
+use super::{Store, StoreError};
 
 /// One rollout's runs in the store.
 #[derive(Clone, Debug)]
@@ -31,6 +31,24 @@ impl RolloutRuns {
             rollout: rollout.to_owned(),
         }
     }
+
+    /// Every run of the rollout, by name, read at once (for the read model;
+    /// the analysis manager reads through [`RunStore::load_all`]).
+    pub fn read(&self) -> Result<BTreeMap<String, StoredRun>, StoreError> {
+        let mut out = BTreeMap::new();
+        for (name, bytes) in self.store.load_runs(&self.rollout)? {
+            let e: Encoded = serde_json::from_slice(&bytes)
+                .map_err(|e| StoreError::Decode(format!("run {name}: {e}")))?;
+            out.insert(
+                name,
+                StoredRun {
+                    spec: e.spec,
+                    status: e.status,
+                },
+            );
+        }
+        Ok(out)
+    }
 }
 
 fn backend(e: impl std::fmt::Display) -> RunStoreError {
@@ -50,17 +68,6 @@ impl RunStore for RolloutRuns {
     }
 
     async fn load_all(&self) -> Result<BTreeMap<String, StoredRun>, RunStoreError> {
-        let mut out = BTreeMap::new();
-        for (name, bytes) in self.store.load_runs(&self.rollout).map_err(backend)? {
-            let e: Encoded = serde_json::from_slice(&bytes).map_err(backend)?;
-            out.insert(
-                name,
-                StoredRun {
-                    spec: e.spec,
-                    status: e.status,
-                },
-            );
-        }
-        Ok(out)
+        self.read().map_err(backend)
     }
 }

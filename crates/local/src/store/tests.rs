@@ -143,3 +143,28 @@ fn analysis_runs_are_kept_per_rollout_across_reopening() {
     assert_eq!(runs.keys().collect::<Vec<_>>(), vec!["v2-1-step-1"]);
     assert_eq!(runs["v2-1-step-1"], run);
 }
+
+#[test]
+fn a_refused_action_is_recorded_in_the_history_without_becoming_a_command() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path()).unwrap();
+    store.register("web", &spec(), now()).unwrap();
+    let known = store
+        .push_refusal("web", "abort", "mallory (dashboard)", "wrong token", now())
+        .unwrap();
+    let unknown = store
+        .push_refusal("nope", "abort", "mallory (dashboard)", "wrong token", now())
+        .unwrap();
+    assert!(known && !unknown);
+    let h = store.history("web").unwrap();
+    assert!(
+        matches!(&h[1].kind, HistoryKind::Refused { command, by, .. } if command == "abort" && by == "mallory (dashboard)"),
+        "{h:?}"
+    );
+    assert!(store.load("web").unwrap().unwrap().commands.is_empty());
+    assert!(
+        h[1].line()
+            .contains("refused abort by mallory (dashboard): wrong token")
+    );
+    assert!(store.history("nope").unwrap().is_empty());
+}

@@ -1,0 +1,57 @@
+//! The AnalysisRuns behind a Rollout's view on Kubernetes: each run of the
+//! status is the object `<rollout>-<run>` the controller saves after every
+//! measurement, labelled `serin.dev/rollout` and annotated `serin.dev/run`
+//! with the run's name. Read with one label-selected `list` (a namespace's
+//! or every namespace's for the dashboard's sampler, one rollout's for
+//! `serin status`), and only when a status names a run.
+
+use std::collections::BTreeMap;
+
+use kube::api::ListParams;
+use kube::{Api, ResourceExt};
+use serin_api::k8s::{ROLLOUT_LABEL, RUN_ANNOTATION};
+use serin_api::{AnalysisRun, Rollout};
+
+/// Runs by run name.
+pub type Runs = BTreeMap<String, AnalysisRun>;
+
+/// Runs by namespace, rollout and run name.
+pub type RunsByRollout = BTreeMap<(String, String), Runs>;
+
+/// Whether `rollout`'s status names any run (else nothing is read).
+pub fn has_analysis(rollout: &Rollout) -> bool {
+    rollout
+        .status
+        .as_ref()
+        .is_some_and(|s| !s.analysis.is_empty())
+}
+
+/// Every serin AnalysisRun `api` lists, by namespace and rollout.
+pub async fn all(api: &Api<AnalysisRun>) -> Result<RunsByRollout, kube::Error> {
+    let list = api
+        .list(&ListParams::default().labels(ROLLOUT_LABEL))
+        .await?;
+    let mut out = RunsByRollout::new();
+    for run in list.items {
+        let (Some(rollout), Some(name)) = (
+            run.labels().get(ROLLOUT_LABEL).cloned(),
+            run.annotations().get(RUN_ANNOTATION).cloned(),
+        ) else {
+            continue;
+        };
+        let ns = run.namespace().unwrap_or_default();
+        out.entry((ns, rollout)).or_default().insert(name, run);
+    }
+    Ok(out)
+}
+
+/// The runs of the rollout `name` in `api`'s namespace.
+pub async fn of(api: &Api<AnalysisRun>, name: &str) -> Result<Runs, kube::Error> {
+    let selector = format!("{ROLLOUT_LABEL}={name}");
+    let list = api.list(&ListParams::default().labels(&selector)).await?;
+    Ok(list
+        .items
+        .into_iter()
+        .filter_map(|r| Some((r.annotations().get(RUN_ANNOTATION)?.clone(), r)))
+        .collect())
+}
