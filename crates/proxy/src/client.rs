@@ -1,23 +1,27 @@
-//! Connections to upstreams. HTTP/1.1 uses serin's own keep-alive pool: each
-//! endpoint keeps a stack of idle connections, a connection is leased for one
-//! exchange and given back when the response body has been read to the end.
-//! Cleartext HTTP/2 uses one multiplexed hyper-util client.
+//! Connections to upstreams. HTTP/1.1 uses serin's own client ([`crate::h1`])
+//! and keep-alive pool: each endpoint keeps a stack of idle connections, a
+//! connection serves one exchange at a time and goes back when the response
+//! body has been read to the end. Cleartext HTTP/2 uses one multiplexed
+//! hyper-util client.
 
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use http::{Request, Response};
-use hyper::body::Incoming;
-use hyper::client::conn::http1;
+use http::{Method, Request, Response};
+use http_body::Body as _;
 use hyper_util::client::legacy::Client;
 use hyper_util::client::legacy::connect::HttpConnector;
-use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
+use hyper_util::rt::{TokioExecutor, TokioTimer};
+use tokio::io::AsyncWriteExt;
 use tokio::net::TcpStream;
 
-use crate::body::UpstreamBody;
+use crate::body::{UpstreamBody, UpstreamResponse};
 use crate::config::UpstreamConfig;
 use crate::endpoint::Endpoint;
+use crate::h1::body::{Home, ResponseBody};
+use crate::h1::request::BodyPlan;
+use crate::h1::{self, Conn, ReadError};
 use crate::table::UpstreamProtocol;
 
 /// Why an upstream exchange failed.
@@ -45,35 +49,22 @@ impl std::fmt::Display for SendError {
 /// An idle HTTP/1.1 connection and when it became idle.
 #[derive(Debug)]
 pub(crate) struct IdleConn {
-    sender: http1::SendRequest<UpstreamBody>,
+    conn: Conn,
     since: Instant,
 }
 
 /// Idle connections of one endpoint, newest last.
 pub(crate) type IdlePool = Mutex<VecDeque<IdleConn>>;
 
-/// A connection leased for one exchange; [`Lease::release`] gives it back.
-#[derive(Debug)]
-pub(crate) struct Lease {
-    sender: http1::SendRequest<UpstreamBody>,
-    endpoint: Arc<Endpoint>,
-    max_idle: usize,
-}
-
-impl Lease {
-    /// Returns the connection to its endpoint's pool (call once the response
-    /// body has been read to the end; dropping a lease closes the connection).
-    pub(crate) fn release(self) {
-        if self.sender.is_closed() {
-            return;
-        }
-        let mut idle = self.endpoint.idle.lock().unwrap_or_else(|p| p.into_inner());
-        if idle.len() < self.max_idle {
-            idle.push_back(IdleConn {
-                sender: self.sender,
-                since: Instant::now(),
-            });
-        }
+/// Returns a connection whose exchange is complete to `endpoint`'s pool
+/// (dropped, so closed, when the pool is full).
+pub(crate) fn give_back(endpoint: &Endpoint, conn: Conn, max_idle: usize) {
+    let mut idle = endpoint.idle.lock().unwrap_or_else(|p| p.into_inner());
+    if idle.len() < max_idle {
+        idle.push_back(IdleConn {
+            conn,
+            since: Instant::now(),
+        });
     }
 }
 
@@ -107,13 +98,13 @@ impl Clients {
     }
 
     /// Sends `req` (prepared by [`crate::forward::prepare_upstream`]) to
-    /// `endpoint`. An HTTP/1.1 response comes with the lease of its connection.
+    /// `endpoint` and returns the response head with its streaming body.
     pub(crate) async fn send(
         &self,
         endpoint: &Arc<Endpoint>,
         protocol: UpstreamProtocol,
         req: Request<UpstreamBody>,
-    ) -> Result<(Response<Incoming>, Option<Lease>), SendError> {
+    ) -> Result<Response<UpstreamResponse>, SendError> {
         match self.response_timeout {
             None => self.send_now(endpoint, protocol, req).await,
             Some(limit) => tokio::time::timeout(limit, self.send_now(endpoint, protocol, req))
@@ -127,10 +118,10 @@ impl Clients {
         endpoint: &Arc<Endpoint>,
         protocol: UpstreamProtocol,
         req: Request<UpstreamBody>,
-    ) -> Result<(Response<Incoming>, Option<Lease>), SendError> {
+    ) -> Result<Response<UpstreamResponse>, SendError> {
         match protocol {
             UpstreamProtocol::H2c => match self.h2c.request(req).await {
-                Ok(resp) => Ok((resp, None)),
+                Ok(resp) => Ok(resp.map(UpstreamResponse::H2)),
                 Err(e) if e.is_connect() => Err(SendError::Connect(e.to_string())),
                 Err(e) => Err(SendError::Exchange(e.to_string())),
             },
@@ -138,126 +129,100 @@ impl Clients {
         }
     }
 
+    /// One HTTP/1.1 exchange on a pooled (else new) connection. A pooled
+    /// connection the upstream has just closed can take the request before
+    /// the close is seen: the request is then written again on a new
+    /// connection when that is safe — the head could not be written (the
+    /// body is still unread), or a bodyless GET, HEAD or OPTIONS got no byte
+    /// of answer. A request that cannot be resent is only written to a pooled
+    /// connection that still looks open.
     async fn send_http1(
         &self,
         endpoint: &Arc<Endpoint>,
-        mut req: Request<UpstreamBody>,
-    ) -> Result<(Response<Incoming>, Option<Lease>), SendError> {
-        // A pooled connection the upstream has just closed can look ready
-        // and take the request before the close is seen; a bodyless
-        // idempotent request is then safe to send once more, on a new
-        // connection.
-        let mut replay = Replay::of(&req);
+        req: Request<UpstreamBody>,
+    ) -> Result<Response<UpstreamResponse>, SendError> {
+        let (parts, body) = req.into_parts();
+        let to_head = parts.method == Method::HEAD;
+        let replayable = body.is_end_stream()
+            && matches!(parts.method, Method::GET | Method::HEAD | Method::OPTIONS);
+        // The head is encoded once, into the buffer of the first connection
+        // tried, and moves with the request to a new connection.
+        let plan = h1::request::plan(&parts, &body);
+        let mut head = Vec::new();
+        let mut body = Some(body);
         let mut fresh_only = false;
         loop {
             let pooled = if fresh_only {
                 None
             } else {
-                self.checkout(endpoint).await
+                self.checkout(endpoint, replayable)
             };
-            let (mut sender, fresh) = match pooled {
-                Some(sender) => (sender, false),
+            let (mut conn, fresh) = match pooled {
+                Some(conn) => (conn, false),
                 None => (self.connect(endpoint).await?, true),
             };
-            match sender.try_send_request(req).await {
+            if head.is_empty() {
+                h1::request::encode_head(&parts, plan, &mut conn.wbuf);
+            } else {
+                std::mem::swap(&mut conn.wbuf, &mut head);
+            }
+            if let Err(e) = conn.stream.write_all(&conn.wbuf).await {
+                if fresh {
+                    return Err(SendError::Exchange(format!("writing the request: {e}")));
+                }
+                std::mem::swap(&mut conn.wbuf, &mut head);
+                fresh_only = true;
+                continue;
+            }
+            if let Some(body) = body.take_if(|_| plan != BodyPlan::None) {
+                h1::request::write_body(&mut conn.stream, body, plan)
+                    .await
+                    .map_err(|e| SendError::Exchange(e.to_string()))?;
+            }
+            match conn.read_head(to_head).await {
                 Ok(resp) => {
-                    let lease = Lease {
-                        sender,
+                    let home = Home {
                         endpoint: endpoint.clone(),
                         max_idle: self.max_idle,
                     };
-                    return Ok((resp, Some(lease)));
+                    let body = ResponseBody::new(conn, resp.framing, resp.keep_alive, home);
+                    return Ok(Response::from_parts(resp.parts, UpstreamResponse::H1(body)));
                 }
-                Err(mut e) => match (e.take_message(), replay.take()) {
-                    // A pooled connection closed before the request was
-                    // written: nothing was sent, so try another connection.
-                    (Some(unsent), _) if !fresh => req = unsent,
-                    // Sent on a pooled connection that then closed.
-                    (None, Some(head)) if !fresh => {
-                        req = head.request();
-                        fresh_only = true;
-                    }
-                    _ => return Err(SendError::Exchange(e.into_error().to_string())),
-                },
+                Err(ReadError::Closed { received: false }) if !fresh && replayable => {
+                    std::mem::swap(&mut conn.wbuf, &mut head);
+                    fresh_only = true;
+                }
+                Err(e) => return Err(SendError::Exchange(e.to_string())),
             }
         }
     }
 
-    /// The most recently idle live connection of `endpoint`, if any.
-    async fn checkout(&self, endpoint: &Endpoint) -> Option<http1::SendRequest<UpstreamBody>> {
-        loop {
-            let conn = {
-                let mut idle = endpoint.idle.lock().unwrap_or_else(|p| p.into_inner());
-                let now = Instant::now();
-                while idle
-                    .front()
-                    .is_some_and(|c| now.duration_since(c.since) > self.idle_timeout)
-                {
-                    idle.pop_front();
-                }
-                idle.pop_back()?
-            };
-            let mut sender = conn.sender;
-            if sender.is_closed() {
-                continue;
-            }
-            if sender.is_ready() || sender.ready().await.is_ok() {
-                return Some(sender);
+    /// The most recently idle connection of `endpoint` that is still within
+    /// the idle timeout (and, when `trusting` is false, still looks open).
+    fn checkout(&self, endpoint: &Endpoint, trusting: bool) -> Option<Conn> {
+        let mut idle = endpoint.idle.lock().unwrap_or_else(|p| p.into_inner());
+        let now = Instant::now();
+        while idle
+            .front()
+            .is_some_and(|c| now.duration_since(c.since) > self.idle_timeout)
+        {
+            idle.pop_front();
+        }
+        while let Some(IdleConn { conn, .. }) = idle.pop_back() {
+            if trusting || conn.looks_open() {
+                return Some(conn);
             }
         }
+        None
     }
 
-    async fn connect(
-        &self,
-        endpoint: &Endpoint,
-    ) -> Result<http1::SendRequest<UpstreamBody>, SendError> {
+    async fn connect(&self, endpoint: &Endpoint) -> Result<Conn, SendError> {
         let addr = endpoint.authority.as_str();
         let stream = tokio::time::timeout(self.connect_timeout, TcpStream::connect(addr))
             .await
             .map_err(|_| SendError::Connect(format!("{addr}: timed out")))?
             .map_err(|e| SendError::Connect(format!("{addr}: {e}")))?;
         let _ = stream.set_nodelay(true);
-        let (sender, conn) = http1::Builder::new()
-            .handshake(TokioIo::new(stream))
-            .await
-            .map_err(|e| SendError::Connect(format!("{addr}: {e}")))?;
-        tokio::spawn(async move {
-            if let Err(e) = conn.await {
-                tracing::debug!(error = %e, "upstream connection ended with an error");
-            }
-        });
-        Ok(sender)
-    }
-}
-
-/// The head of a bodyless idempotent request, kept to send it again.
-struct Replay(http::request::Parts);
-
-impl Replay {
-    /// The head of `req` when it may be sent twice: GET, HEAD or OPTIONS
-    /// with no body.
-    fn of(req: &Request<UpstreamBody>) -> Option<Self> {
-        use hyper::body::Body as _;
-        let idempotent = matches!(
-            *req.method(),
-            http::Method::GET | http::Method::HEAD | http::Method::OPTIONS
-        );
-        if !idempotent || !req.body().is_end_stream() {
-            return None;
-        }
-        let mut copy = Request::new(());
-        *copy.method_mut() = req.method().clone();
-        *copy.uri_mut() = req.uri().clone();
-        *copy.version_mut() = req.version();
-        *copy.headers_mut() = req.headers().clone();
-        Some(Self(copy.into_parts().0))
-    }
-
-    /// The request again, with an empty body.
-    fn request(self) -> Request<UpstreamBody> {
-        Request::from_parts(
-            self.0,
-            http_body_util::Either::Right(http_body_util::Full::new(bytes::Bytes::new())),
-        )
+        Ok(Conn::new(stream))
     }
 }

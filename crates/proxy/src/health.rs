@@ -90,16 +90,13 @@ async fn check(
         protocol,
     );
     let exchange = async {
-        let (resp, lease) = clients
+        let resp = clients
             .send(endpoint, protocol, Request::from_parts(head, body))
             .await
             .ok()?;
         let ok = resp.status().is_success();
-        if resp.into_body().collect().await.is_ok()
-            && let Some(lease) = lease
-        {
-            lease.release();
-        }
+        // Read the body to the end so the connection can be reused.
+        let _ = resp.into_body().collect().await;
         Some(ok)
     };
     tokio::time::timeout(Duration::from_millis(hc.timeout_ms), exchange)

@@ -26,6 +26,7 @@ mod endpoint;
 mod error;
 mod forward;
 mod group;
+mod h1;
 mod health;
 mod inflight;
 mod listener;

@@ -65,17 +65,13 @@ pub(crate) async fn tee(
     tokio::spawn(async move {
         let start = Instant::now();
         let exchange = async {
-            let (resp, lease) = clients
+            let resp = clients
                 .send(&endpoint, target.protocol, shadow)
                 .await
                 .ok()?;
             let status = resp.status();
             // Read the body to the end so the connection can be reused.
-            if resp.into_body().collect().await.is_ok()
-                && let Some(lease) = lease
-            {
-                lease.release();
-            }
+            let _ = resp.into_body().collect().await;
             Some(status)
         };
         let status = tokio::time::timeout(SHADOW_TIMEOUT, exchange)
