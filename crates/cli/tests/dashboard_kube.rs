@@ -2,8 +2,10 @@
 //! fake API server with a Rollout loaded mid-flight (status included). Its
 //! JSON shows the Rollout as `serin status` does; an action with the token
 //! lands in the Rollout's command-queue annotation as given by
-//! `<name> (dashboard)`; without the token it is refused and nothing is
-//! written.
+//! `<name> (dashboard)`; without the token it is refused, nothing is
+//! queued and the refusal is a Warning Event in the Rollout's history; a
+//! run of the status is shown with its AnalysisRun's measurements and the
+//! sequential judge's evidence.
 
 mod dashboard_kube_support;
 mod kube_support;
@@ -107,6 +109,93 @@ async fn an_action_without_the_token_or_with_a_wrong_one_is_refused_and_nothing_
         .map(|e| &e["outcome"])
         .collect();
     assert_eq!(outcomes, [&json!("unauthorized"), &json!("unauthorized")]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refused_action_is_a_warning_event_on_the_rollout_and_in_its_history() {
+    let cluster = Cluster::with("checkout-paused.yaml").await;
+    let served = Served::start(&cluster, &["-n", "default"]).await;
+
+    let status = served
+        .act(
+            "checkout",
+            json!({"command": "abort", "by": "mallory"}),
+            Some("not-the-token"),
+        )
+        .await;
+
+    assert_eq!(status, 401);
+    let events = cluster.fake.objects("events.k8s.io/v1", "Event");
+    let refused: Vec<(&Value, &Value, &Value)> = events
+        .iter()
+        .filter(|e| e["reason"] == "ActionRefused")
+        .map(|e| (&e["type"], &e["regarding"]["name"], &e["note"]))
+        .collect();
+    assert_eq!(
+        refused,
+        [(
+            &json!("Warning"),
+            &json!("checkout"),
+            &json!("abort by mallory (dashboard) refused: wrong bearer token")
+        )]
+    );
+    let history = served.get("/api/rollouts/checkout/history").await;
+    let entry = history
+        .as_array()
+        .expect("a list")
+        .iter()
+        .find(|e| e["type"] == "refused")
+        .expect("the refusal in the history");
+    assert_eq!(
+        (&entry["command"], &entry["by"], &entry["reason"]),
+        (
+            &json!("abort"),
+            &json!("mallory (dashboard)"),
+            &json!("wrong bearer token")
+        )
+    );
+    assert!(cluster.queue("default", "checkout").is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_run_is_shown_with_its_measurements_and_the_judges_evidence_as_serin_status_does() {
+    let cluster = Cluster::with("checkout-analysis.yaml").await;
+    let served = Served::start(&cluster, &["-n", "default"]).await;
+
+    let view = served.get("/api/rollouts/checkout").await;
+    let json_status = cluster.serin(&["status", "checkout", "-o", "json"]).await;
+    let text_status = cluster.serin(&["status", "checkout"]).await;
+
+    let metrics = view["analysis"][0]["metrics"].as_array().expect("metrics");
+    let rate = &metrics[0];
+    assert_eq!(
+        (&rate["name"], &rate["provider"]),
+        (&json!("error-rate"), &json!("prometheus"))
+    );
+    let values: Vec<&Value> = rate["measurements"]
+        .as_array()
+        .expect("measurements")
+        .iter()
+        .map(|m| &m["value"])
+        .collect();
+    assert_eq!(values, [&json!("[0.012]"), &json!("[0.009]")]);
+    let judge = &metrics[1]["judge"];
+    let looks: Vec<&Value> = judge["evidence"]
+        .as_array()
+        .expect("evidence")
+        .iter()
+        .map(|p| &p["canary"]["requests"])
+        .collect();
+    assert_eq!(looks, [&json!(400), &json!(800)]);
+    let fail_at = judge["failAt"].as_f64().expect("a boundary");
+    assert!((fail_at - 100f64.ln()).abs() < 1e-9, "{judge}");
+    let from_status: Value = serde_json::from_str(json_status.ok()).expect("a view");
+    assert_eq!(view, from_status);
+    let text = text_status.ok();
+    assert!(
+        text.contains("errors (sequential) Running: canary 3/800 errors"),
+        "{text}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -26,8 +26,9 @@ pub fn has_analysis(rollout: &Rollout) -> bool {
         .is_some_and(|s| !s.analysis.is_empty())
 }
 
-/// Every serin AnalysisRun `api` lists, by namespace and rollout.
-pub async fn all(api: &Api<AnalysisRun>) -> Result<RunsByRollout, kube::Error> {
+/// Every serin AnalysisRun `api` lists, by namespace (`default_ns` for
+/// an object that does not say it) and rollout.
+pub async fn all(api: &Api<AnalysisRun>, default_ns: &str) -> Result<RunsByRollout, kube::Error> {
     let list = api
         .list(&ListParams::default().labels(ROLLOUT_LABEL))
         .await?;
@@ -39,7 +40,7 @@ pub async fn all(api: &Api<AnalysisRun>) -> Result<RunsByRollout, kube::Error> {
         ) else {
             continue;
         };
-        let ns = run.namespace().unwrap_or_default();
+        let ns = run.namespace().unwrap_or_else(|| default_ns.to_owned());
         out.entry((ns, rollout)).or_default().insert(name, run);
     }
     Ok(out)

@@ -102,6 +102,16 @@ impl KubeSource {
         Ok((Api::namespaced(self.client.clone(), &ns), rollout))
     }
 
+    /// The namespace of `rollout` (a listed object may not say it; then
+    /// the scope's).
+    fn namespace_of(&self, rollout: &Rollout) -> String {
+        match (rollout.namespace(), &self.scope) {
+            (Some(ns), _) => ns,
+            (None, Scope::Namespace(ns)) => ns.clone(),
+            (None, Scope::All) => String::new(),
+        }
+    }
+
     /// The name a view of `rollout` takes.
     fn name_of(&self, rollout: &Rollout) -> String {
         let name = rollout.metadata.name.clone().unwrap_or_default();
@@ -125,7 +135,7 @@ impl KubeSource {
     async fn view(&self, rollout: &Rollout, runs: &Runs) -> RolloutView {
         let mut view = view_of(rollout, runs, commands::now());
         if let Some(p) = &self.prometheus {
-            let ns = rollout.namespace().unwrap_or_default();
+            let ns = self.namespace_of(rollout);
             view.arms = p.arms(&ns, &rollout.name_any(), &view).await;
         }
         view.name = self.name_of(rollout);
@@ -137,7 +147,7 @@ impl KubeSource {
         if !kube_runs::has_analysis(rollout) {
             return Ok(Runs::new());
         }
-        let ns = rollout.namespace().unwrap_or_default();
+        let ns = self.namespace_of(rollout);
         let api: Api<AnalysisRun> = Api::namespaced(self.client.clone(), &ns);
         kube_runs::of(&api, &rollout.name_any())
             .await
@@ -167,7 +177,11 @@ impl Source for KubeSource {
             .await
             .map_err(|e| unreachable("the rollouts", &e))?;
         let runs = if list.items.iter().any(kube_runs::has_analysis) {
-            kube_runs::all(&self.listed())
+            let default_ns = match &self.scope {
+                Scope::Namespace(ns) => ns.as_str(),
+                Scope::All => "",
+            };
+            kube_runs::all(&self.listed(), default_ns)
                 .await
                 .map_err(|e| unreachable("the analysis runs", &e))?
         } else {
@@ -175,7 +189,7 @@ impl Source for KubeSource {
         };
         let none = Runs::new();
         let views = list.items.iter().map(|r| {
-            let key = (r.namespace().unwrap_or_default(), r.name_any());
+            let key = (self.namespace_of(r), r.name_any());
             self.view(r, runs.get(&key).unwrap_or(&none))
         });
         Ok(futures::future::join_all(views).await)

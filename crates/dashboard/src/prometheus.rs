@@ -21,8 +21,9 @@ use serin_view::{ArmNumbers, RolloutView};
 /// with its name sanitized: `serin.dev/pod-template-hash` becomes
 /// `serin_dev_pod_template_hash`).
 pub const DEFAULT_REQUESTS: &str = r#"sum(rate(http_requests_total{namespace="{{namespace}}",serin_dev_pod_template_hash="{{version}}"}[1m]))"#;
-/// The default error-rate template: the share of 5xx answers.
-pub const DEFAULT_ERRORS: &str = r#"sum(rate(http_requests_total{namespace="{{namespace}}",serin_dev_pod_template_hash="{{version}}",code=~"5.."}[1m])) / sum(rate(http_requests_total{namespace="{{namespace}}",serin_dev_pod_template_hash="{{version}}"}[1m]))"#;
+/// The default error-rate template: the share of 5xx answers (0 when a
+/// version has no 5xx series at all).
+pub const DEFAULT_ERRORS: &str = r#"(sum(rate(http_requests_total{namespace="{{namespace}}",serin_dev_pod_template_hash="{{version}}",code=~"5.."}[1m])) or vector(0)) / sum(rate(http_requests_total{namespace="{{namespace}}",serin_dev_pod_template_hash="{{version}}"}[1m]))"#;
 /// The default p99 template, in milliseconds, from an
 /// `http_request_duration_seconds` histogram.
 pub const DEFAULT_P99: &str = r#"1000 * histogram_quantile(0.99, sum by (le) (rate(http_request_duration_seconds_bucket{namespace="{{namespace}}",serin_dev_pod_template_hash="{{version}}"}[1m])))"#;
