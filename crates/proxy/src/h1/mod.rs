@@ -31,8 +31,8 @@ pub(crate) struct Conn {
 /// Why reading a response head failed.
 #[derive(Debug, thiserror::Error)]
 pub(crate) enum ReadError {
-    /// The upstream closed before a whole head arrived; `received` says
-    /// whether any byte of it had.
+    /// The upstream closed (or reset) the connection before a whole head
+    /// arrived; `received` says whether any byte of it had.
     #[error("upstream closed the connection before responding")]
     Closed { received: bool },
     /// A socket error.
@@ -67,13 +67,26 @@ impl Conn {
                 return Ok(head);
             }
             reserve(&mut self.rbuf);
-            if self.stream.read_buf(&mut self.rbuf).await? == 0 {
+            let closed = match self.stream.read_buf(&mut self.rbuf).await {
+                Ok(n) => n == 0,
+                // A request written to a connection the upstream had closed
+                // is answered with a reset: closed, as far as a resend goes.
+                Err(e) if is_reset(&e) => true,
+                Err(e) => return Err(e.into()),
+            };
+            if closed {
                 return Err(ReadError::Closed {
                     received: !self.rbuf.is_empty(),
                 });
             }
         }
     }
+}
+
+/// The peer closed the connection under us.
+fn is_reset(e: &std::io::Error) -> bool {
+    use std::io::ErrorKind::{BrokenPipe, ConnectionAborted, ConnectionReset};
+    matches!(e.kind(), ConnectionReset | ConnectionAborted | BrokenPipe)
 }
 
 /// Makes room for the next read.
