@@ -2,14 +2,16 @@
 //! what the platform observed, and the time, and returns the actions to apply
 //! and the status to write back. It does no I/O, reads no clock and holds no
 //! state: every decision — which step, which weight, when to pause, abort,
-//! promote or scale down — is made here, the same way on Kubernetes and on
-//! one host.
+//! promote or scale down, how far a `workloadRef` Deployment shrinks, and
+//! what a rollout being deleted gives back in which order — is made here,
+//! the same way on Kubernetes and on one host.
 
 mod analysis;
 mod bluegreen;
 mod canary;
 mod commands;
 mod context;
+mod deletion;
 pub mod judge;
 pub mod measure;
 pub mod observed;
@@ -22,8 +24,9 @@ mod steady;
 mod strategy;
 mod surge;
 mod webhooks;
+mod workload;
 
-pub use observed::{Observed, RunState, VersionState};
+pub use observed::{Deleting, Observed, RunState, VersionState, WorkloadState};
 pub use output::{Action, EventReason, Plan};
 use serin_api::{RolloutSpec, Time};
 
@@ -36,6 +39,9 @@ use strategy::Shape;
 /// The spec is expected to have passed validation; an invalid value is
 /// treated leniently (an unparsable duration as zero) and never panics.
 pub fn plan(spec: &RolloutSpec, observed: &Observed, now: Time) -> Plan {
+    if let Some(deleting) = &observed.deleting {
+        return deletion::plan(observed, deleting);
+    }
     let cx = Cx {
         spec,
         obs: observed,
@@ -60,6 +66,7 @@ pub fn plan(spec: &RolloutSpec, observed: &Observed, now: Time) -> Plan {
     }
     reconcile::actions(&cx, &mut d, &desired);
     report::finish(&cx, &mut d, &desired, deadline);
+    workload::scale(&cx, &mut d);
 
     let mut actions = d.actions;
     actions.extend(command_actions);

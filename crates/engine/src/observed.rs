@@ -1,7 +1,8 @@
 //! What the platform saw, handed to the engine in one snapshot: the status it
 //! last wrote, the revision the spec asks for, each version's replicas, the
-//! traffic read back from the router, the analysis runs and the pending
-//! commands. The engine reads nothing else.
+//! traffic read back from the router, the analysis runs, the pending
+//! commands, the workload a `workloadRef` points at, and whether the rollout
+//! is being deleted. The engine reads nothing else.
 
 use std::collections::BTreeMap;
 
@@ -30,6 +31,36 @@ pub struct Observed {
     /// Commands given, in id order; those at or below `status.lastCommandId` were handled.
     #[serde(default)]
     pub commands: Vec<CommandRequest>,
+    /// The workload `spec.workloadRef` points at (on Kubernetes, a
+    /// Deployment), as found; `None` without one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub workload: Option<WorkloadState>,
+    /// The rollout is being deleted (on Kubernetes, its deletionTimestamp is
+    /// set and serin's finalizer holds it); `None` otherwise. The engine
+    /// then plans only giving back what the rollout holds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deleting: Option<Deleting>,
+}
+
+/// The workload a `workloadRef` points at.
+#[derive(Serialize, Deserialize, Clone, Debug, Default, PartialEq, Eq)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct WorkloadState {
+    /// Replicas it asks for now.
+    #[serde(default)]
+    pub replicas: u32,
+}
+
+/// What the platform saw of a rollout being deleted.
+#[derive(Serialize, Deserialize, Clone, Debug, Default, PartialEq, Eq)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Deleting {
+    /// Routing objects the rollout's routers drive that no longer exist
+    /// (deleted before the rollout), each as `Kind namespace/name` or the
+    /// router's words. They carry no traffic to move, so the traffic is not
+    /// waited for.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub routing_gone: Vec<String>,
 }
 
 /// The replicas of one version.

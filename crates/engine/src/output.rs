@@ -67,6 +67,18 @@ pub enum Action {
         /// The run's name.
         name: String,
     },
+    /// Run this many replicas of the workload `spec.workloadRef` points at
+    /// (its `scaleDown`: only ever fewer than it runs).
+    ScaleWorkload {
+        /// Replicas wanted.
+        replicas: u32,
+    },
+    /// Put every routing object back as it was before serin wrote it (the
+    /// rollout is being deleted and all traffic is on stable).
+    RestoreRouting,
+    /// Everything the rollout held is given back: let it go (on Kubernetes,
+    /// remove serin's finalizer). Always the last action of its plan.
+    Finalize,
     /// Make the spec ask for this revision (undo).
     SetDesiredRevision {
         /// The revision.

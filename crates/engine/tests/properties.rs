@@ -176,6 +176,13 @@ impl World {
                 }
             }
             Action::SetDesiredRevision { revision } => self.obs.desired_revision = revision.clone(),
+            Action::ScaleWorkload { replicas } => {
+                if let Some(w) = self.obs.workload.as_mut() {
+                    w.replicas = *replicas;
+                }
+            }
+            // Planned only for a rollout being deleted; see deletion.rs.
+            Action::RestoreRouting | Action::Finalize => {}
             Action::Event { .. } => {}
         }
     }

@@ -25,7 +25,7 @@ use crate::clock::Clock;
 use crate::context::{Config, Report, Shared};
 use crate::error::ControllerError;
 use crate::index::ReplicaSetIndex;
-use crate::reconcile;
+use crate::{cleanup, reconcile};
 
 /// What the controller needs besides the client.
 pub struct Parts {
@@ -212,7 +212,7 @@ async fn pass(rollout: Arc<Rollout>, shared: Arc<Shared>) -> Result<Requeue, Con
     let result = finalizer(&api, FINALIZER, rollout, |event| async {
         match event {
             Event::Apply(r) => reconcile::apply(r, &shared).await,
-            Event::Cleanup(r) => reconcile::cleanup(r, &shared).await,
+            Event::Cleanup(r) => cleanup::cleanup(r, &shared).await,
         }
     })
     .await;

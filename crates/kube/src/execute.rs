@@ -3,9 +3,11 @@
 //! revision's ReplicaSet (made from the template when it is the revision
 //! asked for), analysis and webhooks through the rollout's analysis
 //! manager, `SetDesiredRevision` by writing the older template back into
-//! the Rollout (or its workloadRef Deployment), `Event` as a Kubernetes
-//! Event and a notification. Every write states a desired value, so doing
-//! it twice is harmless.
+//! the Rollout (or its workloadRef Deployment), `ScaleWorkload` on the
+//! workloadRef Deployment, `RestoreRouting` through the routers, `Finalize`
+//! by noting that the finalizer may go, `Event` as a Kubernetes Event and
+//! a notification. Every write states a desired value, so doing it twice
+//! is harmless.
 
 use std::sync::Arc;
 
@@ -44,9 +46,40 @@ pub struct Exec<'a> {
     pub numbers: &'a [serin_api::status::RevisionRecord],
     /// The rollout's resourceVersion after this pass's own writes to it.
     pub resource_version: Option<String>,
+    /// A `Finalize` was carried out: the rollout may go.
+    pub finalized: bool,
 }
 
-impl Exec<'_> {
+impl<'a> Exec<'a> {
+    /// An execution for `rollout` with no analysis manager, no stable
+    /// revision and no revision numbers yet (set them as the pass has them).
+    pub fn new(
+        shared: &'a Shared,
+        rollout: &'a Rollout,
+        sets: &'a [Arc<ReplicaSet>],
+        wanted: &'a Wanted,
+        routers: &'a Routers,
+    ) -> Self {
+        Self {
+            shared,
+            rollout,
+            sets,
+            wanted,
+            routers,
+            manager: None,
+            args: ArgSource {
+                name: rollout.name_any(),
+                namespace: rollout.namespace().unwrap_or_else(|| "default".to_owned()),
+                labels: rollout.labels().clone(),
+                stable_revision: None,
+                latest_revision: wanted.revision.clone(),
+            },
+            numbers: &[],
+            resource_version: rollout.resource_version(),
+            finalized: false,
+        }
+    }
+
     fn ns(&self) -> String {
         self.rollout
             .namespace()
@@ -67,6 +100,9 @@ impl Exec<'_> {
                     }
                 }
                 Action::SetDesiredRevision { revision } => self.undo_to(revision).await?,
+                Action::ScaleWorkload { replicas } => self.scale_workload(*replicas).await?,
+                Action::RestoreRouting => self.routers.restore().await?,
+                Action::Finalize => self.finalized = true,
                 Action::Event { reason, message } => self.event(*reason, message).await,
             }
         }
@@ -125,14 +161,7 @@ impl Exec<'_> {
                         rs.name_any()
                     )));
                 }
-                let merge = json!({"spec": {"replicas": want}});
-                api.patch(
-                    &rs.name_any(),
-                    &PatchParams::default(),
-                    &Patch::Merge(&merge),
-                )
-                .await?;
-                Ok(())
+                set_replicas(&api, &rs.name_any(), want).await
             }
             Err(e) => Err(e.into()),
         }
@@ -165,6 +194,15 @@ impl Exec<'_> {
         )
         .await?;
         Ok(())
+    }
+
+    async fn scale_workload(&self, replicas: u32) -> Result<(), ControllerError> {
+        let Some(d) = &self.wanted.deployment else {
+            tracing::warn!(rollout = %self.rollout.name_any(), "no workloadRef Deployment to scale");
+            return Ok(());
+        };
+        let api: Api<Deployment> = Api::namespaced(self.shared.client.clone(), &self.ns());
+        set_replicas(&api, &d.name_any(), replicas).await
     }
 
     async fn undo_to(&mut self, revision: &str) -> Result<(), ControllerError> {
@@ -211,6 +249,21 @@ impl Exec<'_> {
         let revision = Some(self.args.latest_revision.clone());
         publish_about(self.shared, self.rollout, revision, reason, message).await;
     }
+}
+
+/// Merge-patches the `spec.replicas` of the object `name`.
+async fn set_replicas<K>(
+    api: &Api<K>,
+    name: &str,
+    replicas: impl Into<serde_json::Value>,
+) -> Result<(), ControllerError>
+where
+    K: Clone + serde::de::DeserializeOwned + std::fmt::Debug,
+{
+    let merge = json!({"spec": {"replicas": replicas.into()}});
+    api.patch(name, &PatchParams::default(), &Patch::Merge(&merge))
+        .await?;
+    Ok(())
 }
 
 /// Publishes an Event about `rollout` (a failure is logged, never fatal)

@@ -5,6 +5,7 @@
 //! AnalysisRuns, Events) → writes the status through the status
 //! subresource. It decides nothing itself; the engine does.
 
+pub mod cleanup;
 pub mod clock;
 pub mod commands;
 pub mod context;

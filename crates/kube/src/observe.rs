@@ -2,8 +2,9 @@
 //! fresh from the API (never a cached copy, so a status just written is
 //! never planned from again), the pod template it asks for and its
 //! revision, its ReplicaSets from the watch cache (with their pods read
-//! while a version is not ready), the traffic its routers read back, its
-//! analysis runs and the commands queued in its annotation.
+//! while a version is not ready), the replicas of its `workloadRef`
+//! Deployment, the traffic its routers read back, its analysis runs and
+//! the commands queued in its annotation.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -14,7 +15,7 @@ use kube::api::ListParams;
 use kube::{Api, ResourceExt};
 use serin_api::k8s::{COMMANDS_ANNOTATION, POD_TEMPLATE_HASH_LABEL, ROLLOUT_LABEL, parse_commands};
 use serin_api::{CommandRequest, Rollout};
-use serin_engine::VersionState;
+use serin_engine::{VersionState, WorkloadState};
 
 use crate::context::Shared;
 use crate::error::ControllerError;
@@ -91,6 +92,33 @@ pub fn replica_sets(shared: &Shared, rollout: &Rollout) -> Vec<Arc<ReplicaSet>> 
         .collect()
 }
 
+/// The `workloadRef` Deployment's replicas (unset: 1, as Kubernetes
+/// defaults them); `None` without one.
+pub fn workload(wanted: &Wanted) -> Option<WorkloadState> {
+    let replicas = wanted
+        .deployment
+        .as_ref()?
+        .spec
+        .as_ref()
+        .and_then(|s| s.replicas)
+        .unwrap_or(1);
+    Some(WorkloadState {
+        replicas: u32::try_from(replicas).unwrap_or(0),
+    })
+}
+
+/// Each version's replicas as its ReplicaSet says, by revision.
+pub fn counts(sets: &[Arc<ReplicaSet>]) -> BTreeMap<String, VersionState> {
+    sets.iter()
+        .filter_map(|rs| {
+            Some((
+                workload::revision_of(rs)?.to_owned(),
+                workload::version_state(rs),
+            ))
+        })
+        .collect()
+}
+
 /// Each version's replicas; the pods of a version not fully ready are read
 /// for restarts, crash loops and containers that cannot start.
 pub async fn versions(
@@ -100,21 +128,16 @@ pub async fn versions(
 ) -> Result<BTreeMap<String, VersionState>, ControllerError> {
     let ns = rollout.namespace().unwrap_or_else(|| "default".to_owned());
     let pods: Api<Pod> = Api::namespaced(shared.client.clone(), &ns);
-    let mut out = BTreeMap::new();
-    for rs in sets {
-        let Some(revision) = workload::revision_of(rs) else {
-            continue;
-        };
-        let mut state = workload::version_state(rs);
+    let mut out = counts(sets);
+    for (revision, state) in &mut out {
         if state.replicas > state.ready {
             let selector = format!(
                 "{POD_TEMPLATE_HASH_LABEL}={revision},{ROLLOUT_LABEL}={}",
                 rollout.name_any()
             );
             let list = pods.list(&ListParams::default().labels(&selector)).await?;
-            workload::add_pods(&mut state, &list.items);
+            workload::add_pods(state, &list.items);
         }
-        out.insert(revision.to_owned(), state);
     }
     Ok(out)
 }

@@ -1,23 +1,20 @@
 //! One pass for one rollout: observe → `serin_engine::plan` → execute →
 //! write the status (replacing it, guarded by the resourceVersion read at
 //! the start, so a pass planned from an old status never lands) → prune
-//! the commands handled → keep `revisionHistoryLimit`. On deletion
-//! ([`cleanup`]): all traffic to stable, the other versions scaled to zero,
-//! the routing objects restored, and only then the finalizer removed.
+//! the commands handled → keep `revisionHistoryLimit`. A rollout being
+//! deleted is `crate::cleanup`'s.
 
 use std::sync::Arc;
 use std::time::Duration;
 
-use k8s_openapi::api::apps::v1::{Deployment, ReplicaSet};
+use k8s_openapi::api::apps::v1::ReplicaSet;
 use kube::api::{DeleteParams, Patch, PatchParams, PostParams};
 use kube::runtime::controller::Action as Requeue;
 use kube::{Api, ResourceExt};
 use serde_json::json;
 use serin_api::k8s::COMMANDS_ANNOTATION;
-use serin_api::rollout::WorkloadScaleDown;
-use serin_api::status::{Condition, RolloutPhase, Traffic};
+use serin_api::status::{Condition, RolloutPhase};
 use serin_api::{Rollout, RolloutStatus};
-use serin_engine::measure::ArgSource;
 use serin_engine::{Action, EventReason, Observed};
 use serin_traffic::{Routers, Target};
 
@@ -26,7 +23,8 @@ use crate::error::ControllerError;
 use crate::execute::{Exec, publish};
 use crate::{observe, patch, workload};
 
-fn ns_of(rollout: &Rollout) -> String {
+/// The rollout's namespace.
+pub(crate) fn ns_of(rollout: &Rollout) -> String {
     rollout.namespace().unwrap_or_else(|| "default".to_owned())
 }
 
@@ -98,6 +96,8 @@ pub async fn apply(cached: Arc<Rollout>, shared: &Shared) -> Result<Requeue, Con
         traffic,
         analysis_runs: manager.as_ref().map(|m| m.run_states()).unwrap_or_default(),
         commands: commands.clone(),
+        workload: observe::workload(&wanted),
+        deleting: None,
     };
     let plan = serin_engine::plan(&rollout.spec, &observed, shared.clock.now());
     let analysis = plan.actions.iter().any(|a| {
@@ -109,23 +109,10 @@ pub async fn apply(cached: Arc<Rollout>, shared: &Shared) -> Result<Requeue, Con
     if manager.is_none() && analysis {
         manager = Some(shared.manager(&rollout).await?);
     }
-    let mut exec = Exec {
-        shared,
-        rollout: &rollout,
-        sets: &sets,
-        wanted: &wanted,
-        routers: &routers,
-        manager: manager.as_deref(),
-        args: ArgSource {
-            name: rollout.name_any(),
-            namespace: ns.clone(),
-            labels: rollout.labels().clone(),
-            stable_revision: plan.status.stable_revision.clone(),
-            latest_revision: wanted.revision.clone(),
-        },
-        numbers: &plan.status.revisions,
-        resource_version: rollout.resource_version(),
-    };
+    let mut exec = Exec::new(shared, &rollout, &sets, &wanted, &routers);
+    exec.manager = manager.as_deref();
+    exec.args.stable_revision = plan.status.stable_revision.clone();
+    exec.numbers = &plan.status.revisions;
     exec.run(&plan.actions).await?;
     let resource_version = exec.resource_version.clone();
 
@@ -137,7 +124,6 @@ pub async fn apply(cached: Arc<Rollout>, shared: &Shared) -> Result<Requeue, Con
     )));
     let written = write_status(&api, &rollout, resource_version, &old, &status).await?;
     prune_commands(&api, &written, &commands, status.last_command_id).await;
-    scale_down_workload(shared, &rollout, &wanted, &status).await?;
     keep_history(shared, &rollout, &sets, &status).await?;
     if let Some(r) = &shared.report {
         r.rollout(
@@ -254,45 +240,6 @@ async fn invalid(
     Ok(Requeue::await_change())
 }
 
-/// A `workloadRef` Deployment is scaled down as its `scaleDown` says:
-/// `onsuccess` once the rollout is healthy on the revision it runs,
-/// `progressively` as the rollout's pods become available, `never` (the
-/// default) not at all.
-async fn scale_down_workload(
-    shared: &Shared,
-    rollout: &Rollout,
-    wanted: &observe::Wanted,
-    status: &RolloutStatus,
-) -> Result<(), ControllerError> {
-    let (Some(d), Some(wr)) = (&wanted.deployment, &rollout.spec.workload_ref) else {
-        return Ok(());
-    };
-    let replicas = d.spec.as_ref().and_then(|s| s.replicas).unwrap_or(1);
-    let want = match wr.scale_down.unwrap_or(WorkloadScaleDown::Never) {
-        WorkloadScaleDown::Never => return Ok(()),
-        WorkloadScaleDown::Onsuccess => {
-            let healthy = status.phase == Some(RolloutPhase::Healthy)
-                && status.stable_revision.as_deref() == Some(wanted.revision.as_str());
-            if healthy { 0 } else { replicas }
-        }
-        WorkloadScaleDown::Progressively => {
-            (rollout.spec.replicas.unwrap_or(1) - status.available_replicas).clamp(0, replicas)
-        }
-    };
-    if want == replicas {
-        return Ok(());
-    }
-    let api: Api<Deployment> = Api::namespaced(shared.client.clone(), &ns_of(rollout));
-    let merge = json!({"spec": {"replicas": want}});
-    api.patch(
-        &d.name_any(),
-        &PatchParams::default(),
-        &Patch::Merge(&merge),
-    )
-    .await?;
-    Ok(())
-}
-
 /// Deletes the oldest ReplicaSets at zero replicas beyond
 /// `revisionHistoryLimit`, never one the status still refers to.
 async fn keep_history(
@@ -330,55 +277,4 @@ async fn keep_history(
         }
     }
     Ok(())
-}
-
-/// A rollout being deleted: all traffic to stable first, then every other
-/// version to zero replicas, then the routing objects as they were before
-/// serin, then the analysis stopped. The finalizer goes after this returns.
-pub async fn cleanup(rollout: Arc<Rollout>, shared: &Shared) -> Result<Requeue, ControllerError> {
-    let status = rollout.status.clone().unwrap_or_default();
-    let routers = routers(shared, &rollout);
-    if let Some(stable) = status.stable_revision.clone() {
-        let home = Traffic {
-            stable: Some(stable.clone()),
-            ..Traffic::default()
-        };
-        match routers.apply(&home).await {
-            Ok(()) if !routers.is_empty() => {
-                if routers.read_back().await?.as_ref() != Some(&home) {
-                    return Err(ControllerError::Finalizer(
-                        "waiting for the routers to show all traffic on stable".to_owned(),
-                    ));
-                }
-            }
-            Ok(()) => {}
-            // A routing object deleted before the rollout carries no
-            // traffic to move; it must not hold the rollout forever.
-            Err(e @ serin_traffic::RouterError::NotFound { .. }) => {
-                tracing::warn!(rollout = %rollout.name_any(), error = %e, "finalizing without it");
-            }
-            Err(e) => return Err(e.into()),
-        }
-        let api: Api<ReplicaSet> = Api::namespaced(shared.client.clone(), &ns_of(&rollout));
-        for rs in observe::replica_sets(shared, &rollout) {
-            if workload::revision_of(&rs) == Some(stable.as_str())
-                || workload::version_state(&rs).replicas == 0
-            {
-                continue;
-            }
-            let merge = json!({"spec": {"replicas": 0}});
-            api.patch(
-                &rs.name_any(),
-                &PatchParams::default(),
-                &Patch::Merge(&merge),
-            )
-            .await?;
-        }
-    }
-    routers.restore().await?;
-    shared.forget(&rollout);
-    if let Some(r) = &shared.report {
-        r.forget(&ns_of(&rollout), &rollout.name_any());
-    }
-    Ok(Requeue::await_change())
 }

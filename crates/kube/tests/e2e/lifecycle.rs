@@ -238,13 +238,7 @@ async fn a_controller_killed_mid_release_resumes_with_no_duplicate_and_no_flip_f
         .map(ResourceExt::name_any)
         .collect();
     assert_eq!(names.len(), 2, "{names:?}");
-    let weights: Vec<i64> = w
-        .fake
-        .history_of("Rollout", Some("default"), "web")
-        .iter()
-        .filter(|c| c.resource_version > before)
-        .filter_map(|c| c.object.pointer("/status/traffic/canaryWeight")?.as_i64())
-        .collect();
+    let weights = w.numbers_since(before, "Rollout", "web", "/status/traffic/canaryWeight");
     assert!(
         weights.windows(2).all(|p| p[0] <= p[1] || p[1] == 0),
         "{weights:?}"

@@ -233,6 +233,18 @@ impl World {
             .expect("command queued");
     }
 
+    /// The number at `pointer` in every change after `since` to the `kind`
+    /// object `name` in `default` that has one, in order (from the fake's
+    /// history).
+    pub fn numbers_since(&self, since: u64, kind: &str, name: &str, pointer: &str) -> Vec<i64> {
+        self.fake
+            .history_of(kind, Some("default"), name)
+            .iter()
+            .filter(|c| c.resource_version > since)
+            .filter_map(|c| c.object.pointer(pointer)?.as_i64())
+            .collect()
+    }
+
     /// The resourceVersion of the first change after `since` to a `kind`
     /// object named `name` that `found` accepts (from the fake's history).
     pub fn first_change(

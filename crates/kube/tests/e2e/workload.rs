@@ -1,6 +1,6 @@
 //! The workload side: a `workloadRef` Deployment scaled down once the
-//! rollout is healthy, `revisionHistoryLimit`, and a ReplicaSet left
-//! without an owner adopted.
+//! rollout is healthy or as its pods become available, `revisionHistoryLimit`,
+//! and a ReplicaSet left without an owner adopted.
 
 use std::time::Duration;
 
@@ -59,6 +59,25 @@ async fn a_workload_ref_deployment_is_scaled_down_once_the_rollout_is_healthy() 
         (deployment_replicas(&w, "api") == Some(0)).then_some(())
     })
     .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_workload_ref_deployment_scaled_down_progressively_only_ever_shrinks() {
+    // Given a Deployment of 3 and a Rollout pointing at it, scaleDown progressively
+    let mut w = World::new().await;
+    let before = w.fake.resource_version();
+    w.apply(&WORKLOAD_REF.replace("scaleDown: onsuccess", "scaleDown: progressively"));
+    w.start_controller();
+
+    // Then the Deployment goes to zero as the rollout comes up, never growing on the way
+    w.wait_status("api", "healthy", |s| s.phase == Some(RolloutPhase::Healthy))
+        .await;
+    eventually("the Deployment at zero", || async {
+        (deployment_replicas(&w, "api") == Some(0)).then_some(())
+    })
+    .await;
+    let sizes = w.numbers_since(before, "Deployment", "api", "/spec/replicas");
+    assert!(sizes.windows(2).all(|p| p[0] >= p[1]), "{sizes:?}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -96,6 +96,10 @@ fn pass(rt: &Runtime, notifier: &Notifier) -> Result<Next, DaemonError> {
         traffic: rt.router.read_back(),
         analysis_runs: runs.clone(),
         commands: record.commands.clone(),
+        // One host has no workloadRef (`spec.local` is its workload) and
+        // removes a rollout without a deletion pass.
+        workload: None,
+        deleting: None,
     };
     let at = now();
     let plan = serin_engine::plan(&rt.spec, &observed, at);
@@ -125,6 +129,9 @@ fn pass(rt: &Runtime, notifier: &Notifier) -> Result<Next, DaemonError> {
                 rt.store.set_desired(&rt.name, revision, &by, at)?;
                 again = true;
             }
+            // Planned only from inputs the daemon never gives (a workloadRef
+            // Deployment, a rollout being deleted), so never asked of it.
+            Action::ScaleWorkload { .. } | Action::RestoreRouting | Action::Finalize => {}
             Action::Event { reason, message } => {
                 history.push((
                     at,
