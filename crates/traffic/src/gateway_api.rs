@@ -30,12 +30,9 @@ pub use plan::Backends;
 
 use std::sync::Arc;
 
-use futures::FutureExt;
-use futures::future::BoxFuture;
 use serin_api::RolloutSpec;
-use serin_api::status::Traffic;
 
-use crate::{RouterError, Target, TrafficRouter};
+use crate::Target;
 use objects::Store;
 use plan::{ROUTER, RoutePlan};
 use planned::{Objects, Owned};
@@ -132,20 +129,4 @@ impl GatewayApiRouter {
     }
 }
 
-impl TrafficRouter for GatewayApiRouter {
-    fn name(&self) -> &'static str {
-        ROUTER
-    }
-
-    fn apply<'a>(&'a self, traffic: &'a Traffic) -> BoxFuture<'a, Result<(), RouterError>> {
-        self.objects.apply(traffic).boxed()
-    }
-
-    fn read_back(&self) -> BoxFuture<'_, Result<Option<Traffic>, RouterError>> {
-        self.objects.read_back().boxed()
-    }
-
-    fn restore(&self) -> BoxFuture<'_, Result<(), RouterError>> {
-        self.objects.restore().boxed()
-    }
-}
+traffic_router!(GatewayApiRouter, ROUTER, objects);

@@ -26,14 +26,11 @@ pub use virtual_service::Weighting;
 
 use std::sync::Arc;
 
-use futures::FutureExt;
-use futures::future::BoxFuture;
 use serin_api::RolloutSpec;
-use serin_api::status::Traffic;
 
+use crate::Target;
 use crate::gateway_api::objects::Store;
 use crate::gateway_api::planned::{Objects, Owned};
-use crate::{RouterError, Target, TrafficRouter};
 use destination_rule::Subsets;
 use virtual_service::{ROUTER, VirtualServicePlan};
 
@@ -146,20 +143,4 @@ impl IstioRouter {
     }
 }
 
-impl TrafficRouter for IstioRouter {
-    fn name(&self) -> &'static str {
-        ROUTER
-    }
-
-    fn apply<'a>(&'a self, traffic: &'a Traffic) -> BoxFuture<'a, Result<(), RouterError>> {
-        self.objects.apply(traffic).boxed()
-    }
-
-    fn read_back(&self) -> BoxFuture<'_, Result<Option<Traffic>, RouterError>> {
-        self.objects.read_back().boxed()
-    }
-
-    fn restore(&self) -> BoxFuture<'_, Result<(), RouterError>> {
-        self.objects.restore().boxed()
-    }
-}
+traffic_router!(IstioRouter, ROUTER, objects);

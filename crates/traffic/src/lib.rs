@@ -10,6 +10,9 @@
 //! the [`serin_api::k8s::ORIGINAL_ANNOTATION`], so that
 //! [`TrafficRouter::restore`] puts the object back.
 
+#[macro_use]
+mod macros;
+mod conflict;
 mod error;
 pub mod gateway_api;
 pub mod istio;

@@ -18,8 +18,6 @@ mod testing;
 
 pub use config::{DEFAULT_PREFIX, NginxConfig, canary_name};
 
-use futures::FutureExt;
-use futures::future::BoxFuture;
 use k8s_openapi::api::networking::v1::Ingress;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::OwnerReference;
 use kube::Resource;
@@ -28,14 +26,11 @@ use serin_api::k8s::FIELD_MANAGER;
 use serin_api::status::Traffic;
 use serin_api::{Rollout, RolloutSpec};
 
-use crate::{RouterError, Target, TrafficRouter, agreed};
+use crate::conflict::ATTEMPTS;
+use crate::{RouterError, Target, agreed};
 
 /// The router's name, in errors and logs.
 pub(crate) const ROUTER: &str = "nginx";
-
-/// How many times a write is tried when another writer changed the canary
-/// Ingress between our read and our write (each time on a fresh read).
-const ATTEMPTS: u32 = 3;
 
 /// Sends a rollout's canary traffic through ingress-nginx canary Ingresses.
 pub struct NginxRouter {
@@ -267,23 +262,7 @@ impl NginxRouter {
     }
 }
 
-impl TrafficRouter for NginxRouter {
-    fn name(&self) -> &'static str {
-        ROUTER
-    }
-
-    fn apply<'a>(&'a self, traffic: &'a Traffic) -> BoxFuture<'a, Result<(), RouterError>> {
-        self.apply_traffic(traffic).boxed()
-    }
-
-    fn read_back(&self) -> BoxFuture<'_, Result<Option<Traffic>, RouterError>> {
-        self.read_traffic().boxed()
-    }
-
-    fn restore(&self) -> BoxFuture<'_, Result<(), RouterError>> {
-        self.restore_all().boxed()
-    }
-}
+traffic_router!(NginxRouter, ROUTER);
 
 fn api_error(source: kube::Error) -> RouterError {
     RouterError::Api {

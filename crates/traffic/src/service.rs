@@ -14,20 +14,14 @@ mod role;
 
 pub use role::Role;
 
-use futures::FutureExt;
-use futures::future::BoxFuture;
 use k8s_openapi::api::core::v1::Service;
-use kube::api::{Api, Patch, PatchParams};
+use kube::api::Api;
 use serde_json::Value;
 use serin_api::RolloutSpec;
-use serin_api::k8s::FIELD_MANAGER;
 use serin_api::status::Traffic;
 
-use crate::{RouterError, Target, TrafficRouter, agreed};
-
-/// How many times a write is tried when another writer changed the Service
-/// between our read and our write (each time on a fresh read).
-const ATTEMPTS: u32 = 3;
+use crate::conflict::{Named, patch_retrying};
+use crate::{RouterError, Target, agreed};
 
 /// A Service the router owns, and the part it plays.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -137,35 +131,16 @@ impl ServiceRouter {
         Ok(())
     }
 
-    /// Sends `patch`; on a conflict (someone wrote the Service after our
-    /// read), reads it again, makes the patch again with `make`, and tries
-    /// again, at most [`ATTEMPTS`] times in all. `None` writes nothing.
+    /// Sends `patch`, made again with `make` from a fresh read on a
+    /// conflict (see [`patch_retrying`]). `None` writes nothing.
     async fn write(
         &self,
         name: &str,
-        mut patch: Option<Value>,
+        patch: Option<Value>,
         make: impl Fn(&Service) -> Result<Option<Value>, RouterError>,
     ) -> Result<(), RouterError> {
-        let params = PatchParams {
-            field_manager: Some(FIELD_MANAGER.to_string()),
-            ..PatchParams::default()
-        };
-        let mut attempt = 1;
-        while let Some(body) = patch {
-            match self.api().patch(name, &params, &Patch::Merge(&body)).await {
-                Ok(_) => return Ok(()),
-                Err(kube::Error::Api(status)) if status.is_conflict() && attempt < ATTEMPTS => {
-                    attempt += 1;
-                    tracing::debug!(service = name, attempt, "conflict; reading again");
-                    patch = make(&self.get(name).await?)?;
-                }
-                Err(kube::Error::Api(status)) if status.is_not_found() => {
-                    return Err(self.not_found(name));
-                }
-                Err(source) => return Err(api_error(source)),
-            }
-        }
-        Ok(())
+        let read = || self.get(name);
+        patch_retrying(&self.api(), &self.named(), name, patch, read, make).await
     }
 
     async fn get(&self, name: &str) -> Result<Service, RouterError> {
@@ -180,33 +155,20 @@ impl ServiceRouter {
         Api::namespaced(self.target.client.clone(), &self.target.namespace)
     }
 
-    fn not_found(&self, name: &str) -> RouterError {
-        RouterError::NotFound {
+    fn named(&self) -> Named {
+        Named {
             router: plan::ROUTER,
             kind: "Service",
             namespace: self.target.namespace.clone(),
-            name: name.to_string(),
         }
     }
-}
 
-impl TrafficRouter for ServiceRouter {
-    fn name(&self) -> &'static str {
-        plan::ROUTER
-    }
-
-    fn apply<'a>(&'a self, traffic: &'a Traffic) -> BoxFuture<'a, Result<(), RouterError>> {
-        self.apply_traffic(traffic).boxed()
-    }
-
-    fn read_back(&self) -> BoxFuture<'_, Result<Option<Traffic>, RouterError>> {
-        self.read_traffic().boxed()
-    }
-
-    fn restore(&self) -> BoxFuture<'_, Result<(), RouterError>> {
-        self.restore_all().boxed()
+    fn not_found(&self, name: &str) -> RouterError {
+        self.named().not_found(name)
     }
 }
+
+traffic_router!(ServiceRouter, plan::ROUTER);
 
 fn api_error(source: kube::Error) -> RouterError {
     RouterError::Api {

@@ -6,26 +6,21 @@
 //! [`Store`] does the I/O (read, conditional merge patch, retry on a
 //! conflict), the functions read and write serin's annotations.
 
-use kube::api::{Api, ApiResource, DynamicObject, GroupVersionKind, Patch, PatchParams};
+use kube::api::{Api, ApiResource, DynamicObject, GroupVersionKind};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
-use serin_api::k8s::{FIELD_MANAGER, ORIGINAL_ANNOTATION, TRAFFIC_ANNOTATION};
+use serin_api::k8s::{ORIGINAL_ANNOTATION, TRAFFIC_ANNOTATION};
 use serin_api::status::Traffic;
 
 use crate::RouterError;
-
-/// How many times a write is tried when another writer changed the object
-/// between our read and our write (each time on a fresh read).
-const ATTEMPTS: u32 = 3;
+use crate::conflict::{Named, patch_retrying};
 
 /// One kind of routing object, in one namespace, for one router.
 #[derive(Clone)]
 pub(crate) struct Store {
     api: Api<DynamicObject>,
-    router: &'static str,
-    kind: &'static str,
-    namespace: String,
+    named: Named,
 }
 
 impl Store {
@@ -40,9 +35,11 @@ impl Store {
         let resource = ApiResource::from_gvk_with_plural(&gvk, plural);
         Self {
             api: Api::namespaced_with(client, namespace, &resource),
-            router,
-            kind,
-            namespace: namespace.to_string(),
+            named: Named {
+                router,
+                kind,
+                namespace: namespace.to_string(),
+            },
         }
     }
 
@@ -53,7 +50,7 @@ impl Store {
     pub(crate) async fn get(&self, name: &str) -> Result<Value, RouterError> {
         self.get_opt(name)
             .await?
-            .ok_or_else(|| self.not_found(name))
+            .ok_or_else(|| self.named.not_found(name))
     }
 
     /// The object as stored; `None` when it does not exist.
@@ -65,67 +62,35 @@ impl Store {
             .api
             .get_opt(name)
             .await
-            .map_err(|e| self.api_error(e))?;
+            .map_err(|e| self.named.api_error(e))?;
         found
             .map(|o| serde_json::to_value(o).map_err(|e| self.invalid(name, e.to_string())))
             .transpose()
     }
 
-    /// Sends `patch` (a merge patch carrying the `resourceVersion` read);
-    /// on a conflict reads the object again, makes the patch again with
-    /// `make`, and tries again, at most [`ATTEMPTS`] times. `None` sends
-    /// nothing.
+    /// Sends `patch` (a merge patch carrying the `resourceVersion` read),
+    /// made again with `make` from a fresh read on a conflict (see
+    /// [`patch_retrying`]). `None` sends nothing.
     ///
     /// # Errors
     /// [`RouterError::NotFound`], the client's error, or `make`'s.
     pub(crate) async fn write(
         &self,
         name: &str,
-        mut patch: Option<Value>,
+        patch: Option<Value>,
         make: impl Fn(&Value) -> Result<Option<Value>, RouterError>,
     ) -> Result<(), RouterError> {
-        let params = PatchParams {
-            field_manager: Some(FIELD_MANAGER.to_string()),
-            ..PatchParams::default()
-        };
-        let mut attempt = 1;
-        while let Some(body) = patch {
-            match self.api.patch(name, &params, &Patch::Merge(&body)).await {
-                Ok(_) => return Ok(()),
-                Err(kube::Error::Api(status)) if status.is_conflict() && attempt < ATTEMPTS => {
-                    attempt += 1;
-                    tracing::debug!(kind = self.kind, name, attempt, "conflict; reading again");
-                    patch = make(&self.get(name).await?)?;
-                }
-                Err(kube::Error::Api(status)) if status.is_not_found() => {
-                    return Err(self.not_found(name));
-                }
-                Err(source) => return Err(self.api_error(source)),
-            }
-        }
-        Ok(())
-    }
-
-    fn not_found(&self, name: &str) -> RouterError {
-        RouterError::NotFound {
-            router: self.router,
-            kind: self.kind,
-            namespace: self.namespace.clone(),
-            name: name.to_string(),
-        }
-    }
-
-    fn api_error(&self, source: kube::Error) -> RouterError {
-        RouterError::Api {
-            router: self.router,
-            source,
-        }
+        let read = || self.get(name);
+        patch_retrying(&self.api, &self.named, name, patch, read, make).await
     }
 
     fn invalid(&self, name: &str, what: String) -> RouterError {
         RouterError::Invalid {
-            router: self.router,
-            message: format!("{} {}/{name}: {what}", self.kind, self.namespace),
+            router: self.named.router,
+            message: format!(
+                "{} {}/{name}: {what}",
+                self.named.kind, self.named.namespace
+            ),
         }
     }
 }

@@ -50,7 +50,7 @@ impl Objects {
     ///
     /// # Errors
     /// The first object missing, unreadable or refused.
-    pub(crate) async fn apply(&self, traffic: &Traffic) -> Result<(), RouterError> {
+    pub(crate) async fn apply_traffic(&self, traffic: &Traffic) -> Result<(), RouterError> {
         let mut planned = Vec::with_capacity(self.objects.len());
         for o in &self.objects {
             let object = o.store.get(&o.name).await?;
@@ -70,7 +70,7 @@ impl Objects {
     /// # Errors
     /// An object missing or unreadable (every object is read, so that one
     /// is not hidden behind an earlier `None`).
-    pub(crate) async fn read_back(&self) -> Result<Option<Traffic>, RouterError> {
+    pub(crate) async fn read_traffic(&self) -> Result<Option<Traffic>, RouterError> {
         let mut carried = Vec::with_capacity(self.objects.len());
         for o in &self.objects {
             carried.push(o.plan.carried(&o.store.get(&o.name).await?)?);
@@ -82,7 +82,7 @@ impl Objects {
     ///
     /// # Errors
     /// An object unreadable or refused.
-    pub(crate) async fn restore(&self) -> Result<(), RouterError> {
+    pub(crate) async fn restore_all(&self) -> Result<(), RouterError> {
         for o in self.objects.iter().rev() {
             let Some(object) = o.store.get_opt(&o.name).await? else {
                 tracing::info!(name = %o.name, "restore: the object is gone");
