@@ -112,7 +112,7 @@ async fn an_action_without_the_token_or_with_a_wrong_one_is_refused_and_nothing_
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_refused_action_is_a_warning_event_on_the_rollout_and_in_its_history() {
+async fn a_refused_action_is_a_warning_event_on_the_rollout_and_in_its_history_and_serin_history() {
     let cluster = Cluster::with("checkout-paused.yaml").await;
     let served = Served::start(&cluster, &["-n", "default"]).await;
 
@@ -155,6 +155,13 @@ async fn a_refused_action_is_a_warning_event_on_the_rollout_and_in_its_history()
         )
     );
     assert!(cluster.queue("default", "checkout").is_empty());
+    let printed = cluster.serin(&["history", "checkout"]).await;
+    let line = printed
+        .ok()
+        .lines()
+        .find(|l| l.starts_with("refused abort by mallory (dashboard) at "))
+        .unwrap_or_else(|| panic!("serin history shows the refusal: {}", printed.ok()));
+    assert!(line.ends_with(": wrong bearer token"), "{line}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -1,9 +1,9 @@
 //! The dashboard page on Kubernetes in a real headless Chromium (see
 //! `dashboard_support`): `serin dashboard -n default` against the fake API
 //! server with a Rollout paused at 20%. Promote without signing in changes
-//! nothing; after signing in it is queued on the Rollout as
-//! `alice (dashboard)`; when the controller's status moves on, the page
-//! follows. Screenshots: `target/dashboard-screenshots/k*.png`.
+//! nothing but is in the history as refused; after signing in it is queued
+//! on the Rollout as `alice (dashboard)`; when the controller's status
+//! moves on, the page follows. Screenshots: `target/dashboard-screenshots/k*.png`.
 
 #![allow(clippy::unwrap_used)]
 
@@ -52,6 +52,12 @@ async fn the_page_shows_a_cluster_rollout_and_queues_promote_only_after_sign_in(
         // Without signing in, Promote changes nothing.
         browser.click(promote);
         browser.wait_until("the refusal", &shows("notice", "sign in"));
+        browser.wait_until(
+            "the refusal in the rollout's history",
+            "return [...document.querySelectorAll('#history tr.refused')]\
+             .some((r) => r.textContent.includes('someone (dashboard)') \
+             && r.textContent.includes('no bearer token'));",
+        );
         assert!(cluster.queue("default", "checkout").is_empty());
 
         // Signed in, Promote is queued on the Rollout as alice's.

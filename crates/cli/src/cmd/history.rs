@@ -2,10 +2,13 @@
 //! and the engine's events (steps, verdicts, aborts, promotions), oldest
 //! first, from the daemon. On Kubernetes the Rollout's status keeps the
 //! revisions (numbered, for `undo --to-revision`) and its annotation the
-//! commands not yet handled; the events are Kubernetes Events
+//! commands not yet handled; the actions the dashboard refused are its
+//! `ActionRefused` Events; the engine's events are Kubernetes Events
 //! (`kubectl events --for rollout/NAME`).
 
 use std::process::ExitCode;
+
+use anyhow::Context as _;
 
 use serin_api::k8s::pending_commands;
 use serin_local::store::HistoryEntry;
@@ -50,11 +53,16 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
     })
 }
 
-/// The revisions and the pending commands of a Rollout object.
+/// The revisions, the pending commands and the refused actions of a
+/// Rollout object.
 async fn run_kube(args: &Args) -> anyhow::Result<ExitCode> {
     let target = kube_target::connect(&args.kube).await?;
     let rollout = target.rollout(&args.name).await?;
     let queued = kube_target::queued_commands(&rollout)?;
+    let events = kube::Api::namespaced(target.client.clone(), &target.namespace);
+    let refused = serin_dashboard::kube_events::refusals(&events, &args.name)
+        .await
+        .with_context(|| format!("reading the refusal events of {}", args.name))?;
     let status = rollout.status.unwrap_or_default();
     let pending = pending_commands(&queued, status.last_command_id);
     if args.json {
@@ -64,6 +72,9 @@ async fn run_kube(args: &Args) -> anyhow::Result<ExitCode> {
             "currentRevision": status.current_revision,
             "lastCommandId": status.last_command_id,
             "pendingCommands": pending,
+            "refused": refused.iter().map(|r| serde_json::json!({
+                "at": r.at, "command": r.command, "by": r.by, "reason": r.reason,
+            })).collect::<Vec<_>>(),
         });
         println!("{}", serde_json::to_string_pretty(&doc)?);
         return Ok(ExitCode::SUCCESS);
@@ -93,6 +104,10 @@ async fn run_kube(args: &Args) -> anyhow::Result<ExitCode> {
             c.command.verb(),
             c.by
         );
+    }
+    for r in &refused {
+        let at = r.at.map(|t| format!(" at {t}")).unwrap_or_default();
+        println!("refused {} by {}{at}: {}", r.command, r.by, r.reason);
     }
     Ok(ExitCode::SUCCESS)
 }
