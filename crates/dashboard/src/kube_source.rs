@@ -90,26 +90,30 @@ impl KubeSource {
         }
     }
 
-    /// The namespaced API and the Rollout's name for a view's `name`.
-    fn one(&self, name: &str) -> Result<(Api<Rollout>, String), SourceError> {
+    /// The namespaced API of kind `K` and the Rollout's name for a view's `name`.
+    fn one<K>(&self, name: &str) -> Result<(Api<K>, String), SourceError>
+    where
+        K: kube::Resource<Scope = kube::core::NamespaceResourceScope>,
+        K::DynamicType: Default,
+    {
         let (ns, rollout) = self.place(name)?;
         Ok((Api::namespaced(self.client.clone(), &ns), rollout))
     }
 
-    /// The Events API of a view's `name`'s namespace, and the Rollout's name.
-    fn events(&self, name: &str) -> Result<(Api<Event>, String), SourceError> {
-        let (ns, rollout) = self.place(name)?;
-        Ok((Api::namespaced(self.client.clone(), &ns), rollout))
+    /// The namespace of the scope (none for every namespace's).
+    fn scope_namespace(&self) -> &str {
+        match &self.scope {
+            Scope::Namespace(ns) => ns,
+            Scope::All => "",
+        }
     }
 
     /// The namespace of `rollout` (a listed object may not say it; then
     /// the scope's).
     fn namespace_of(&self, rollout: &Rollout) -> String {
-        match (rollout.namespace(), &self.scope) {
-            (Some(ns), _) => ns,
-            (None, Scope::Namespace(ns)) => ns.clone(),
-            (None, Scope::All) => String::new(),
-        }
+        rollout
+            .namespace()
+            .unwrap_or_else(|| self.scope_namespace().to_owned())
     }
 
     /// The name a view of `rollout` takes.
@@ -123,7 +127,7 @@ impl KubeSource {
 
     /// Reads the Rollout a view's `name` stands for.
     async fn read(&self, name: &str) -> Result<Rollout, SourceError> {
-        let (api, rollout) = self.one(name)?;
+        let (api, rollout) = self.one::<Rollout>(name)?;
         api.get_opt(&rollout)
             .await
             .map_err(|e| unreachable(&format!("rollout {name}"), &e))?
@@ -177,11 +181,7 @@ impl Source for KubeSource {
             .await
             .map_err(|e| unreachable("the rollouts", &e))?;
         let runs = if list.items.iter().any(kube_runs::has_analysis) {
-            let default_ns = match &self.scope {
-                Scope::Namespace(ns) => ns.as_str(),
-                Scope::All => "",
-            };
-            kube_runs::all(&self.listed(), default_ns)
+            kube_runs::all(&self.listed(), self.scope_namespace())
                 .await
                 .map_err(|e| unreachable("the analysis runs", &e))?
         } else {
@@ -204,7 +204,7 @@ impl Source for KubeSource {
     async fn history(&self, name: &str) -> Result<Vec<serde_json::Value>, SourceError> {
         let rollout = self.read(name).await?;
         let queued = commands::queued(&rollout).map_err(|e| SourceError::Decode(e.to_string()))?;
-        let (events, rollout_name) = self.events(name)?;
+        let (events, rollout_name) = self.one::<Event>(name)?;
         let refusals = kube_events::refusals(&events, &rollout_name)
             .await
             .map_err(|e| unreachable("the refusal events", &e))?;
@@ -212,7 +212,7 @@ impl Source for KubeSource {
     }
 
     async fn command(&self, name: &str, command: Command, by: &str) -> Result<(), SourceError> {
-        let (api, rollout) = self.one(name)?;
+        let (api, rollout) = self.one::<Rollout>(name)?;
         match commands::give(&api, &rollout, command, by).await {
             Ok(_) => Ok(()),
             Err(GiveError::NotFound(_)) => Err(SourceError::NotFound(name.to_owned())),
@@ -234,7 +234,7 @@ impl Source for KubeSource {
         reason: &str,
     ) -> Result<(), SourceError> {
         let rollout = self.read(name).await?;
-        let (events, _) = self.events(name)?;
+        let (events, _) = self.one::<Event>(name)?;
         let now = commands::now();
         let refusal = Refusal {
             at: Some(now),
