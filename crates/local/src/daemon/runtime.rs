@@ -56,7 +56,8 @@ impl Runtime {
         }
     }
 
-    /// The read model of this rollout now, its analysis runs as stored.
+    /// The read model of this rollout now, with the runs of its status as
+    /// stored.
     pub fn view(&self) -> Result<RolloutView, StoreError> {
         let record = self
             .store
@@ -66,7 +67,8 @@ impl Runtime {
         let arms = self
             .numbers
             .arms(traffic.stable.as_deref(), traffic.canary.as_deref());
-        let stored = self.store.runs(&self.name).read()?;
+        let names = record.status.analysis.iter().map(|a| a.name.as_str());
+        let stored = self.store.runs(&self.name).read_named(names)?;
         let runs = stored
             .iter()
             .map(|(name, run)| RunInput {

@@ -336,6 +336,13 @@ impl Store {
         txn.commit().map_err(StoreError::db)
     }
 
+    fn load_run(&self, rollout: &str, run: &str) -> Result<Option<Vec<u8>>, StoreError> {
+        let txn = self.db.begin_read().map_err(StoreError::db)?;
+        let table = txn.open_table(RUNS).map_err(StoreError::db)?;
+        let found = table.get((rollout, run)).map_err(StoreError::db)?;
+        Ok(found.map(|v| v.value().to_vec()))
+    }
+
     fn load_runs(&self, rollout: &str) -> Result<Vec<(String, Vec<u8>)>, StoreError> {
         let txn = self.db.begin_read().map_err(StoreError::db)?;
         let table = txn.open_table(RUNS).map_err(StoreError::db)?;

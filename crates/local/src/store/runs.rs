@@ -32,23 +32,39 @@ impl RolloutRuns {
         }
     }
 
-    /// Every run of the rollout, by name, read at once (for the read model;
-    /// the analysis manager reads through [`RunStore::load_all`]).
-    pub fn read(&self) -> Result<BTreeMap<String, StoredRun>, StoreError> {
+    /// Every run of the rollout, by name, read at once (what the analysis
+    /// manager's [`RunStore::load_all`] answers).
+    fn read_all(&self) -> Result<BTreeMap<String, StoredRun>, StoreError> {
+        self.store
+            .load_runs(&self.rollout)?
+            .into_iter()
+            .map(|(name, bytes)| Ok((name.clone(), decode(&name, &bytes)?)))
+            .collect()
+    }
+
+    /// The runs named `names` that are stored (for the read model, which
+    /// shows the runs of the current release only).
+    pub fn read_named<'a>(
+        &self,
+        names: impl IntoIterator<Item = &'a str>,
+    ) -> Result<BTreeMap<String, StoredRun>, StoreError> {
         let mut out = BTreeMap::new();
-        for (name, bytes) in self.store.load_runs(&self.rollout)? {
-            let e: Encoded = serde_json::from_slice(&bytes)
-                .map_err(|e| StoreError::Decode(format!("run {name}: {e}")))?;
-            out.insert(
-                name,
-                StoredRun {
-                    spec: e.spec,
-                    status: e.status,
-                },
-            );
+        for name in names {
+            if let Some(bytes) = self.store.load_run(&self.rollout, name)? {
+                out.insert(name.to_owned(), decode(name, &bytes)?);
+            }
         }
         Ok(out)
     }
+}
+
+fn decode(name: &str, bytes: &[u8]) -> Result<StoredRun, StoreError> {
+    let e: Encoded = serde_json::from_slice(bytes)
+        .map_err(|e| StoreError::Decode(format!("run {name}: {e}")))?;
+    Ok(StoredRun {
+        spec: e.spec,
+        status: e.status,
+    })
 }
 
 fn backend(e: impl std::fmt::Display) -> RunStoreError {
@@ -68,6 +84,6 @@ impl RunStore for RolloutRuns {
     }
 
     async fn load_all(&self) -> Result<BTreeMap<String, StoredRun>, RunStoreError> {
-        self.read().map_err(backend)
+        self.read_all().map_err(backend)
     }
 }

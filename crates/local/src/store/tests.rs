@@ -145,6 +145,31 @@ fn analysis_runs_are_kept_per_rollout_across_reopening() {
 }
 
 #[test]
+fn the_read_model_reads_only_the_runs_it_names() {
+    use serin_metrics::{RunStore, StoredRun};
+
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path()).unwrap();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        for run in ["v2-1-step-1", "v3-2-step-1"] {
+            store
+                .runs("web")
+                .save(run, &StoredRun::default())
+                .await
+                .unwrap();
+        }
+    });
+    let runs = store
+        .runs("web")
+        .read_named(["v3-2-step-1", "v4-3-step-1"])
+        .unwrap();
+    assert_eq!(runs.keys().collect::<Vec<_>>(), vec!["v3-2-step-1"]);
+}
+
+#[test]
 fn a_refused_action_is_recorded_in_the_history_without_becoming_a_command() {
     let dir = tempfile::tempdir().unwrap();
     let store = Store::open(dir.path()).unwrap();
