@@ -1,9 +1,9 @@
 //! The AnalysisRuns behind a Rollout's view on Kubernetes: each run of the
 //! status is the object `<rollout>-<run>` the controller saves after every
 //! measurement, labelled `serin.dev/rollout` and annotated `serin.dev/run`
-//! with the run's name. Read with one label-selected `list` (a namespace's
-//! or every namespace's for the dashboard's sampler, one rollout's for
-//! `serin status`), and only when a status names a run.
+//! with the run's name. Read only when a status names a run: with one
+//! label-selected `list` of a namespace's or every namespace's for the
+//! dashboard's sampler, by name for one rollout (`serin status`, a view).
 
 use std::collections::BTreeMap;
 
@@ -46,13 +46,19 @@ pub async fn all(api: &Api<AnalysisRun>, default_ns: &str) -> Result<RunsByRollo
     Ok(out)
 }
 
-/// The runs of the rollout `name` in `api`'s namespace.
-pub async fn of(api: &Api<AnalysisRun>, name: &str) -> Result<Runs, kube::Error> {
-    let selector = format!("{ROLLOUT_LABEL}={name}");
-    let list = api.list(&ListParams::default().labels(&selector)).await?;
-    Ok(list
-        .items
-        .into_iter()
-        .filter_map(|r| Some((r.annotations().get(RUN_ANNOTATION)?.clone(), r)))
-        .collect())
+/// The runs `rollout`'s status names, each read by its object name
+/// (`<rollout>-<run>`); a run not found (not saved yet, or a webhook call)
+/// is left out.
+pub async fn of(api: &Api<AnalysisRun>, rollout: &Rollout) -> Result<Runs, kube::Error> {
+    let mut out = Runs::new();
+    let Some(status) = &rollout.status else {
+        return Ok(out);
+    };
+    for a in &status.analysis {
+        let object = serin_kube::runs::object_name(&rollout.name_any(), &a.name);
+        if let Some(run) = api.get_opt(&object).await? {
+            out.insert(a.name.clone(), run);
+        }
+    }
+    Ok(out)
 }

@@ -153,7 +153,7 @@ impl KubeSource {
         }
         let ns = self.namespace_of(rollout);
         let api: Api<AnalysisRun> = Api::namespaced(self.client.clone(), &ns);
-        kube_runs::of(&api, &rollout.name_any())
+        kube_runs::of(&api, rollout)
             .await
             .map_err(|e| unreachable("the analysis runs", &e))
     }

@@ -162,10 +162,10 @@ async fn view_with_runs(
     use serin_dashboard::kube_runs;
     let runs = if kube_runs::has_analysis(rollout) {
         let api = kube::Api::namespaced(target.client.clone(), &target.namespace);
-        let name = rollout.metadata.name.as_deref().unwrap_or_default();
-        kube_runs::of(&api, name)
-            .await
-            .with_context(|| format!("reading the analysis runs of {name}"))?
+        kube_runs::of(&api, rollout).await.with_context(|| {
+            let name = rollout.metadata.name.as_deref().unwrap_or_default();
+            format!("reading the analysis runs of {name}")
+        })?
     } else {
         kube_runs::Runs::new()
     };
