@@ -69,8 +69,8 @@ where
 }
 
 /// What the Rollout cache keeps: everything but the pod template (a pass
-/// reads the Rollout fresh; cleanup needs the status and the strategy) and
-/// what the API server and kubectl track about writes.
+/// and a cleanup read the Rollout fresh; the Deployment mapping needs
+/// `workloadRef`) and what the API server and kubectl track about writes.
 fn trim_rollout(rollout: &mut Rollout) {
     rollout.spec.template = None;
     rollout.spec.local = None;
@@ -138,8 +138,8 @@ pub async fn run(
         parts.report,
     ));
 
-    // Every pass reads its Rollout fresh; the cache only wakes passes and
-    // serves the finalizer, the cleanup and the Deployment mapping.
+    // Every pass and cleanup reads its Rollout fresh; the cache only wakes
+    // passes and serves the finalizer and the Deployment mapping.
     let (rollouts, rollout_writer) = reflector::store::<Rollout>();
     let rollout_stream = watcher(api::<Rollout>(&client, ns), watcher::Config::default())
         .default_backoff()
