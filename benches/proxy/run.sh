@@ -239,3 +239,23 @@ for other in haproxy nginx direct; do
   [[ -n "${RM[$other]:-}" && -n "${RM[serin]:-}" ]] || continue
   echo "| serin / $other | $(ratio "${RM[serin]}" "${RM[$other]}") | $(ratio "${PM[serin]}" "${PM[$other]}") | $(ratio "${CM[serin]}" "${CM[$other]}") |"
 done
+
+# The same ratios paired by round: each round measures serin and the peer a
+# few seconds apart, so a ratio per round cancels the machine's drift, which
+# on a shared virtual machine is larger than the difference measured; the
+# median of those per-round ratios is the steadier comparison.
+paired() {
+  awk -v a="$1" -v b="$2" 'BEGIN {
+    n = split(a, x, " "); split(b, y, " ")
+    for (i = 1; i <= n; i++) r[i] = x[i] / y[i]
+    for (i = 1; i <= n; i++) for (j = i + 1; j <= n; j++) if (r[j] < r[i]) { t = r[i]; r[i] = r[j]; r[j] = t }
+    printf "%.2f", r[int((n + 1) / 2)]
+  }'
+}
+echo
+echo "| paired by round (median of per-round ratios) | requests/s | p99 | CPU per request |"
+echo "|---|---:|---:|---:|"
+for other in haproxy nginx direct; do
+  [[ -n "${RPS[$other]:-}" && -n "${RPS[serin]:-}" ]] || continue
+  echo "| serin / $other | $(paired "${RPS[serin]}" "${RPS[$other]}") | $(paired "${P99[serin]}" "${P99[$other]}") | $(paired "${CPU[serin]}" "${CPU[$other]}") |"
+done
