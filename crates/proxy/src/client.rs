@@ -20,7 +20,7 @@ use crate::body::{UpstreamBody, UpstreamResponse};
 use crate::config::UpstreamConfig;
 use crate::endpoint::Endpoint;
 use crate::h1::body::{Home, ResponseBody};
-use crate::h1::request::BodyPlan;
+use crate::h1::request::{BodyError, BodyPlan};
 use crate::h1::{self, Conn, ReadError};
 use crate::table::UpstreamProtocol;
 
@@ -174,13 +174,21 @@ impl Clients {
                 fresh_only = true;
                 continue;
             }
+            let mut cut_short = None;
             if let Some(body) = body.take_if(|_| plan != BodyPlan::None) {
-                h1::request::write_body(&mut conn.stream, body, plan)
-                    .await
-                    .map_err(|e| SendError::Exchange(e.to_string()))?;
+                match h1::request::write_body(&mut conn.stream, body, plan).await {
+                    Ok(()) => {}
+                    // An upstream may answer (413, say) and stop reading before
+                    // the body ends: its answer, if it sent one, is passed on.
+                    Err(BodyError::Upstream(e)) => cut_short = Some(e.to_string()),
+                    Err(e) => return Err(SendError::Exchange(e.to_string())),
+                }
             }
             match conn.read_head(to_head).await {
-                Ok(resp) => {
+                Ok(mut resp) => {
+                    if cut_short.is_some() {
+                        resp.keep_alive = false;
+                    }
                     let home = Home {
                         endpoint: endpoint.clone(),
                         max_idle: self.max_idle,
@@ -192,7 +200,12 @@ impl Clients {
                     std::mem::swap(&mut conn.wbuf, &mut head);
                     fresh_only = true;
                 }
-                Err(e) => return Err(SendError::Exchange(e.to_string())),
+                // No answer after a cut-short body: the write's error says why.
+                Err(e) => {
+                    return Err(SendError::Exchange(
+                        cut_short.unwrap_or_else(|| e.to_string()),
+                    ));
+                }
             }
         }
     }

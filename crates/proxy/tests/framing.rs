@@ -68,6 +68,13 @@ async fn serve(mut stream: TcpStream) {
         let Some((method, path, length, chunked)) = read_head(&mut stream, &mut buf).await else {
             return;
         };
+        if path == "/early" {
+            // Refuses at the head and closes without reading the body.
+            let _ = stream
+                .write_all(b"HTTP/1.1 413 Payload Too Large\r\nContent-Length: 8\r\n\r\ntoo big!")
+                .await;
+            return;
+        }
         let body = if chunked {
             read_chunked(&mut stream, &mut buf).await
         } else {
@@ -329,4 +336,17 @@ async fn a_post_never_goes_to_a_pooled_connection_the_upstream_has_closed() {
     assert_eq!(resp.status(), StatusCode::OK);
     assert_eq!(resp.into_body().collect().await.unwrap().to_bytes(), "once");
     assert_eq!(up.connections(), 2);
+}
+
+#[tokio::test]
+async fn an_upstream_that_answers_before_reading_the_body_has_its_answer_passed_on() {
+    let up = RawUpstream::start().await;
+    let p = proxy_to(&up).await;
+    let posting: Client<_, Full<Bytes>> = Client::builder(TokioExecutor::new()).build_http();
+    let big = Bytes::from(vec![7u8; 16 << 20]);
+    let resp = posting
+        .request(Request::post(p.url("/early")).body(Full::new(big)).unwrap())
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), StatusCode::PAYLOAD_TOO_LARGE);
 }
