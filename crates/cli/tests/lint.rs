@@ -3,6 +3,8 @@
 //! exactly the lines the fixture expects. A fixture's first lines are
 //! comments: a sentence saying what it proves, then one
 //! `# expect: KIND/NAME: PATH: RULE` per error line the lint must print.
+//! Fixtures under `tests/fixtures/lint/accepted/` are specs near a refusal
+//! (route shapes a router can express) that lint must accept.
 #![allow(clippy::unwrap_used)]
 
 use std::path::{Path, PathBuf};
@@ -108,6 +110,22 @@ fn every_fixture_is_rejected_with_exactly_its_expected_errors() {
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+#[test]
+fn every_accepted_fixture_passes_lint() {
+    let accepted =
+        yaml_files(&Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/lint/accepted"));
+    assert!(accepted.len() >= 2, "only {accepted:?}");
+    for fixture in &accepted {
+        let name = fixture.to_str().unwrap();
+        let out = serin(&["lint", "-f", name]);
+        assert_eq!(
+            String::from_utf8_lossy(&out.stdout),
+            format!("{name}: ok (1 document)\n")
+        );
+        assert!(out.status.success());
+    }
 }
 
 #[test]

@@ -23,10 +23,12 @@ mod plan;
 pub(crate) mod planned;
 
 mod rules;
+pub(crate) mod shapes;
 pub(crate) mod weights;
 
 pub use affinity::Cookie;
 pub use plan::Backends;
+pub use shapes::refusals;
 
 use std::sync::Arc;
 
@@ -80,7 +82,7 @@ impl GatewayApiRouter {
             })
             .collect();
         Self {
-            objects: Objects::new(objects),
+            objects: Objects::new(objects).refusing(ROUTER, refusals),
             routes,
         }
     }

@@ -19,9 +19,11 @@ mod destination_rule;
 mod destinations;
 mod reconciled;
 mod routes;
+mod shapes;
 mod virtual_service;
 
 pub use destinations::Destinations;
+pub use shapes::refusals;
 pub use virtual_service::Weighting;
 
 use std::sync::Arc;
@@ -90,7 +92,7 @@ impl IstioRouter {
             }),
         }));
         Self {
-            objects: Objects::new(objects),
+            objects: Objects::new(objects).refusing(ROUTER, refusals),
             owned,
         }
     }

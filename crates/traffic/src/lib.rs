@@ -17,9 +17,13 @@ mod error;
 pub mod gateway_api;
 pub mod istio;
 pub mod nginx;
+mod refusal;
 pub mod service;
+pub mod spec_check;
 
 pub use error::RouterError;
+pub use refusal::{RouteRef, RouteRefusal};
+pub use spec_check::SpecRefusal;
 
 use futures::future::BoxFuture;
 use serin_api::status::Traffic;

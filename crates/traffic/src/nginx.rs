@@ -13,10 +13,12 @@
 mod annotations;
 mod config;
 mod plan;
+mod rules;
 #[cfg(test)]
 mod testing;
 
 pub use config::{DEFAULT_PREFIX, NginxConfig, canary_name};
+pub use rules::refusals;
 
 use k8s_openapi::api::networking::v1::Ingress;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::OwnerReference;
@@ -72,6 +74,7 @@ impl NginxRouter {
     }
 
     async fn apply_traffic(&self, traffic: &Traffic) -> Result<(), RouterError> {
+        crate::refusal::refuse(ROUTER, traffic, refusals(traffic))?;
         // Read every Ingress and plan every write before making any, so
         // that a missing stable Ingress or a traffic NGINX cannot express
         // stops the change before any canary Ingress has moved.

@@ -1,7 +1,11 @@
 //! `serin lint -f FILE...`: reads every YAML document of every file, checks
 //! its structure and every validation rule, and prints each error as
 //! `FILE: KIND/NAME: PATH: RULE`. Templates in any of the files count as
-//! present for the Rollouts' references. Exits 1 when any error is found.
+//! present for the Rollouts' references. A Rollout that passes validation
+//! is then asked what its routers cannot express
+//! (`serin_traffic::spec_check`, the check the routers make before they
+//! write), so a route shape NGINX, Gateway API or Istio would refuse fails
+//! here with the step's field path. Exits 1 when any error is found.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -70,8 +74,13 @@ pub fn check(files: &[PathBuf]) -> (Vec<FileReport>, Vec<Document>) {
         .map(|file| {
             let mut lines = file.errors.clone();
             for (index, doc) in &file.documents {
-                for e in validate::validate_document(*index, doc, &context) {
-                    lines.push(format!("{}: {e}", doc.label(*index)));
+                let label = doc.label(*index);
+                let errors = validate::validate_document(*index, doc, &context);
+                let valid = errors.is_empty();
+                lines.extend(errors.iter().map(|e| format!("{label}: {e}")));
+                if let (true, Document::Rollout(rollout)) = (valid, doc) {
+                    let refused = serin_traffic::spec_check::check(&rollout.spec);
+                    lines.extend(refused.iter().map(|r| format!("{label}: {r}")));
                 }
             }
             (file.name.clone(), file.count, lines)

@@ -5,11 +5,14 @@
 //! them in order, reads back the traffic they all agree on, and restores
 //! them in reverse order, skipping an object deleted since (it has nothing
 //! to give back, and failing would hold the rollout's finalizer for ever).
+//! A traffic the router cannot express whatever its objects hold (its
+//! `refusals`) is refused before any object is read.
 
 use serde_json::Value;
 use serin_api::status::Traffic;
 
 use super::objects::Store;
+use crate::refusal::{Refusals, refuse};
 use crate::{RouterError, agreed};
 
 /// What one object must become; pure.
@@ -38,19 +41,37 @@ pub(crate) struct Owned {
 /// The objects of one router, in write order.
 pub(crate) struct Objects {
     objects: Vec<Owned>,
+    /// The router and what it cannot express of a traffic's routes.
+    refusals: Option<(&'static str, Refusals)>,
 }
 
 impl Objects {
     /// These objects, written in this order.
     pub(crate) fn new(objects: Vec<Owned>) -> Self {
-        Self { objects }
+        Self {
+            objects,
+            refusals: None,
+        }
+    }
+
+    /// The same objects, a traffic `refusals` finds a route of refused
+    /// by `router` before any object is read.
+    pub(crate) fn refusing(self, router: &'static str, refusals: Refusals) -> Self {
+        Self {
+            refusals: Some((router, refusals)),
+            ..self
+        }
     }
 
     /// Makes every object carry `traffic`.
     ///
     /// # Errors
-    /// The first object missing, unreadable or refused.
+    /// A route the router cannot express; the first object missing,
+    /// unreadable or refused.
     pub(crate) async fn apply_traffic(&self, traffic: &Traffic) -> Result<(), RouterError> {
+        if let Some((router, refusals)) = self.refusals {
+            refuse(router, traffic, refusals(traffic))?;
+        }
         let mut planned = Vec::with_capacity(self.objects.len());
         for o in &self.objects {
             let object = o.store.get(&o.name).await?;

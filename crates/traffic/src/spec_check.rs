@@ -1,0 +1,168 @@
+//! The route shapes a spec's routers cannot express, known from the spec
+//! alone: [`check`] walks the canary's steps as the engine does (a
+//! `setHeaderRoute` or `setMirrorRoute` replaces the route of its name, one
+//! with no `match` removes it), and for every set of routes that comes to
+//! be in effect at once asks each router the spec names the same pure
+//! question the router asks before it writes (`nginx::refusals`,
+//! `gateway_api::refusals`, `istio::refusals`). Each refusal names the
+//! step that set the refused route, so `serin lint` says which field to
+//! change, before anything is applied. Pure.
+//!
+//! What needs the cluster's objects (a rule that already matches the
+//! header a route adds, a missing Ingress) is not known here and is still
+//! refused by the router when it applies.
+
+use std::fmt;
+
+use serin_api::RolloutSpec;
+use serin_api::canary::StepKind;
+use serin_api::routes::{HeaderRoute, MirrorRoute};
+use serin_api::status::Traffic;
+
+use crate::refusal::{Refusals, RouteRef, RouteRefusal};
+use crate::{gateway_api, istio, nginx};
+
+/// A field of a spec one of its routers cannot express.
+/// Displays as `spec.strategy.canary.steps[2].setMirrorRoute: is a mirror
+/// route; ...`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SpecRefusal {
+    /// The router (`nginx`, `gatewayAPI`, `istio`).
+    pub router: &'static str,
+    /// The field's path from the document's root.
+    pub path: String,
+    /// What the router cannot do, for a person.
+    pub rule: String,
+}
+
+impl fmt::Display for SpecRefusal {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.path, self.rule)
+    }
+}
+
+/// The routers of `spec` that have limits of their own, with their
+/// questions.
+fn routers(spec: &RolloutSpec) -> Vec<(&'static str, Refusals)> {
+    let Some(routing) = spec
+        .strategy
+        .canary
+        .as_ref()
+        .and_then(|c| c.traffic_routing.as_ref())
+    else {
+        return Vec::new();
+    };
+    let mut out: Vec<(&'static str, Refusals)> = Vec::new();
+    if routing.nginx.is_some() {
+        out.push(("nginx", nginx::refusals));
+    }
+    if routing.gateway_api.is_some() {
+        out.push(("gatewayAPI", gateway_api::refusals));
+    }
+    if routing.istio.is_some() {
+        out.push(("istio", istio::refusals));
+    }
+    out
+}
+
+/// Every field of `spec` its routers cannot express, each once, in the
+/// order of the steps. Empty when there is none (and for a spec without
+/// a router that has limits).
+pub fn check(spec: &RolloutSpec) -> Vec<SpecRefusal> {
+    let routers = routers(spec);
+    let Some(canary) = spec.strategy.canary.as_ref() else {
+        return Vec::new();
+    };
+    if routers.is_empty() {
+        return Vec::new();
+    }
+    let mut out: Vec<SpecRefusal> = Vec::new();
+    let mut in_effect = InEffect::default();
+    for (i, step) in canary.effective_steps().iter().enumerate() {
+        if !in_effect.step(i, step.kind()) {
+            continue;
+        }
+        let traffic = in_effect.traffic();
+        for (router, refusals) in &routers {
+            for r in refusals(&traffic) {
+                let found = in_effect.refusal(router, r);
+                if !out.contains(&found) {
+                    out.push(found);
+                }
+            }
+        }
+    }
+    out
+}
+
+/// The routes in effect after a step, each with the index of the step
+/// that set it.
+#[derive(Default)]
+struct InEffect {
+    headers: Vec<(usize, HeaderRoute)>,
+    mirrors: Vec<(usize, MirrorRoute)>,
+}
+
+impl InEffect {
+    /// Carries out step `i`; whether it changed the routes.
+    fn step(&mut self, i: usize, kind: Option<StepKind<'_>>) -> bool {
+        match kind {
+            Some(StepKind::SetHeaderRoute(h)) => {
+                self.headers.retain(|(_, r)| r.name != h.name);
+                if !h.matches.is_empty() {
+                    let route = HeaderRoute {
+                        name: h.name.clone(),
+                        matches: h.matches.clone(),
+                    };
+                    self.headers.push((i, route));
+                }
+                true
+            }
+            Some(StepKind::SetMirrorRoute(m)) => {
+                self.mirrors.retain(|(_, r)| r.name != m.name);
+                if !m.matches.is_empty() || m.percentage.is_some() {
+                    let route = MirrorRoute {
+                        name: m.name.clone(),
+                        matches: m.matches.clone(),
+                        percentage: m.percentage.unwrap_or(100).clamp(0, 100),
+                    };
+                    self.mirrors.push((i, route));
+                }
+                true
+            }
+            _ => false,
+        }
+    }
+
+    /// A traffic carrying the routes in effect.
+    fn traffic(&self) -> Traffic {
+        Traffic {
+            header_routes: self.headers.iter().map(|(_, r)| r.clone()).collect(),
+            mirror_routes: self.mirrors.iter().map(|(_, r)| r.clone()).collect(),
+            ..Traffic::default()
+        }
+    }
+
+    /// `r` as the field of the step that set the refused route.
+    fn refusal(&self, router: &'static str, r: RouteRefusal) -> SpecRefusal {
+        let (step, field) = match r.route {
+            RouteRef::Header(k) => (self.headers.get(k).map(|(s, _)| *s), "setHeaderRoute"),
+            RouteRef::Mirror(k) => (self.mirrors.get(k).map(|(s, _)| *s), "setMirrorRoute"),
+        };
+        let mut path = format!(
+            "spec.strategy.canary.steps[{}].{field}",
+            step.unwrap_or_default()
+        );
+        if !r.field.is_empty() {
+            path = format!("{path}.{}", r.field);
+        }
+        SpecRefusal {
+            router,
+            path,
+            rule: r.why,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;
