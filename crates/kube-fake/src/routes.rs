@@ -222,7 +222,10 @@ fn watch_response(
     let selectors = (|| -> Result<(LabelSelector, FieldSelector), ApiError> {
         Ok((
             LabelSelector::parse(query.get("labelSelector").map_or("", String::as_str))?,
-            FieldSelector::parse(query.get("fieldSelector").map_or("", String::as_str))?,
+            FieldSelector::parse(
+                query.get("fieldSelector").map_or("", String::as_str),
+                target.rt,
+            )?,
         ))
     })();
     let (labels, fields) = match selectors {
@@ -313,7 +316,7 @@ fn serve(
             let labels =
                 LabelSelector::parse(query.get("labelSelector").map_or("", String::as_str))?;
             let fields =
-                FieldSelector::parse(query.get("fieldSelector").map_or("", String::as_str))?;
+                FieldSelector::parse(query.get("fieldSelector").map_or("", String::as_str), t.rt)?;
             let limit = query
                 .get("limit")
                 .and_then(|l| l.parse::<usize>().ok())
@@ -452,7 +455,7 @@ fn serve(
             let labels =
                 LabelSelector::parse(query.get("labelSelector").map_or("", String::as_str))?;
             let fields =
-                FieldSelector::parse(query.get("fieldSelector").map_or("", String::as_str))?;
+                FieldSelector::parse(query.get("fieldSelector").map_or("", String::as_str), t.rt)?;
             let page = store.list_page(
                 t.rt,
                 t.namespace.as_deref(),

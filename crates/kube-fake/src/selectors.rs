@@ -1,11 +1,17 @@
 //! Label and field selectors as the API server parses them from
 //! `labelSelector` and `fieldSelector`: equality (`=`, `==`), `!=`, `in`,
-//! `notin`, existence (`key`, `!key`); fields `metadata.name` and
-//! `metadata.namespace` with `=`/`==`/`!=`.
+//! `notin`, existence (`key`, `!key`); fields with `=`/`==`/`!=`:
+//! `metadata.name` and `metadata.namespace` for every kind, and for Events
+//! the fields the API server adds (core/v1: `involvedObject.kind`,
+//! `.namespace`, `.name`, `.uid`, `.apiVersion`, `.resourceVersion`,
+//! `.fieldPath`, `reason`, `type`, `reportingComponent`, `source`;
+//! events.k8s.io/v1: the same under `regarding.*`, and
+//! `reportingController`). Any other field is refused, as the server does.
 
 use serde_json::Value;
 
 use crate::error::ApiError;
+use crate::resources::ResourceType;
 
 /// One requirement of a label selector.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -105,13 +111,56 @@ impl LabelSelector {
     }
 }
 
-/// A parsed field selector over `metadata.name` and `metadata.namespace`.
+/// A parsed field selector: per requirement, the JSON pointer of the
+/// field, whether it must equal (or differ from) the value, the value.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct FieldSelector(Vec<(String, bool, String)>);
 
+/// The fields under an Event's object reference (`involvedObject` in
+/// core/v1, `regarding` in events.k8s.io/v1).
+const REFERENCE_FIELDS: [&str; 7] = [
+    "kind",
+    "namespace",
+    "name",
+    "uid",
+    "apiVersion",
+    "resourceVersion",
+    "fieldPath",
+];
+
+/// Where the field label `field` is in an object of kind `rt`, as a JSON
+/// pointer; `None` when the API server does not support it for the kind.
+fn pointer(rt: &ResourceType, field: &str) -> Option<String> {
+    match field {
+        "metadata.name" => return Some("/metadata/name".into()),
+        "metadata.namespace" => return Some("/metadata/namespace".into()),
+        _ => {}
+    }
+    if rt.kind != "Event" {
+        return None;
+    }
+    let (reference, reporter) = match rt.group {
+        "" => ("involvedObject", "reportingComponent"),
+        "events.k8s.io" => ("regarding", "reportingController"),
+        _ => return None,
+    };
+    if let Some((head, tail)) = field.split_once('.')
+        && head == reference
+        && REFERENCE_FIELDS.contains(&tail)
+    {
+        return Some(format!("/{reference}/{tail}"));
+    }
+    match field {
+        "reason" | "type" => Some(format!("/{field}")),
+        f if f == reporter => Some(format!("/{f}")),
+        "source" if rt.group.is_empty() => Some("/source/component".into()),
+        _ => None,
+    }
+}
+
 impl FieldSelector {
-    /// Parse a `fieldSelector` query value.
-    pub fn parse(s: &str) -> Result<Self, ApiError> {
+    /// Parse a `fieldSelector` query value for objects of kind `rt`.
+    pub fn parse(s: &str, rt: &ResourceType) -> Result<Self, ApiError> {
         let mut reqs = Vec::new();
         for part in split_top(s) {
             let (field, equal, value) = if let Some((k, v)) = part.split_once("!=") {
@@ -126,24 +175,18 @@ impl FieldSelector {
                 )));
             };
             let field = field.trim();
-            if field != "metadata.name" && field != "metadata.namespace" {
-                return Err(ApiError::BadRequest(format!(
-                    "field label not supported: {field}"
-                )));
-            }
-            reqs.push((field.to_string(), equal, value.trim().to_string()));
+            let pointer = pointer(rt, field).ok_or_else(|| {
+                ApiError::BadRequest(format!("field label not supported: {field}"))
+            })?;
+            reqs.push((pointer, equal, value.trim().to_string()));
         }
         Ok(Self(reqs))
     }
 
-    /// Whether an object satisfies every requirement.
+    /// Whether an object satisfies every requirement (a field the object
+    /// lacks is the empty string, as on the API server).
     pub fn matches(&self, object: &Value) -> bool {
-        self.0.iter().all(|(field, equal, value)| {
-            let pointer = if field == "metadata.name" {
-                "/metadata/name"
-            } else {
-                "/metadata/namespace"
-            };
+        self.0.iter().all(|(pointer, equal, value)| {
             let actual = object
                 .pointer(pointer)
                 .and_then(Value::as_str)
@@ -185,16 +228,10 @@ mod tests {
     #[test]
     fn field_selector_matches_name_and_refuses_other_fields() {
         let p = pod(json!({}));
-        assert!(
-            FieldSelector::parse("metadata.name=p")
-                .expect("parse")
-                .matches(&p)
-        );
-        assert!(
-            !FieldSelector::parse("metadata.name!=p")
-                .expect("parse")
-                .matches(&p)
-        );
-        assert!(FieldSelector::parse("spec.nodeName=x").is_err());
+        let parse = |s| FieldSelector::parse(s, &crate::resources::POD);
+        assert!(parse("metadata.name=p").expect("parse").matches(&p));
+        assert!(!parse("metadata.name!=p").expect("parse").matches(&p));
+        assert!(parse("spec.nodeName=x").is_err());
+        assert!(parse("involvedObject.name=x").is_err(), "an Event's field");
     }
 }

@@ -4,6 +4,7 @@
 mod controller;
 mod crud;
 mod discovery;
+mod event_selectors;
 mod events;
 mod fixtures;
 mod patching;
