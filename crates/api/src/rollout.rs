@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::bluegreen::BlueGreenStrategy;
 use crate::canary::CanaryStrategy;
+use crate::run_history::AnalysisRunStrategy;
 use crate::status::RolloutStatus;
 
 /// Default number of replicas of a version.
@@ -83,6 +84,9 @@ pub struct RolloutSpec {
     /// Webhooks called during a release (Flagger's types).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub webhooks: Vec<crate::webhook::Webhook>,
+    /// How many finished analysis runs of past releases are kept.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub analysis: Option<AnalysisRunStrategy>,
 }
 
 impl RolloutSpec {
@@ -102,6 +106,11 @@ impl RolloutSpec {
     /// Whether an exceeded progress deadline aborts the rollout.
     pub fn progress_deadline_abort(&self) -> bool {
         self.progress_deadline_abort.unwrap_or(true)
+    }
+
+    /// `spec.analysis`, defaulted.
+    pub fn run_history(&self) -> AnalysisRunStrategy {
+        self.analysis.clone().unwrap_or_default()
     }
 
     /// `revisionHistoryLimit`, defaulted.

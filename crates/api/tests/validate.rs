@@ -141,3 +141,27 @@ fn deeply_nested_conditions_are_refused_before_compiling() {
         ["spec.metrics[0].successCondition: nests brackets 40 deep; at most 32 are allowed"]
     );
 }
+
+#[test]
+fn negative_run_history_limits_are_reported_at_their_paths() {
+    let spec = CANARY.replace(
+        "  strategy:",
+        "  analysis: {successfulRunHistoryLimit: -1, unsuccessfulRunHistoryLimit: -2}\n  strategy:",
+    );
+    assert_eq!(
+        errors(&spec),
+        [
+            "spec.analysis.successfulRunHistoryLimit: -1 is negative",
+            "spec.analysis.unsuccessfulRunHistoryLimit: -2 is negative",
+        ]
+    );
+}
+
+#[test]
+fn run_history_limits_of_zero_are_valid() {
+    let spec = CANARY.replace(
+        "  strategy:",
+        "  analysis: {successfulRunHistoryLimit: 0, unsuccessfulRunHistoryLimit: 0}\n  strategy:",
+    );
+    assert_eq!(errors(&spec), Vec::<String>::new());
+}

@@ -2,9 +2,10 @@
 //! what the platform observed, and the time, and returns the actions to apply
 //! and the status to write back. It does no I/O, reads no clock and holds no
 //! state: every decision — which step, which weight, when to pause, abort,
-//! promote or scale down, how far a `workloadRef` Deployment shrinks, and
-//! what a rollout being deleted gives back in which order — is made here,
-//! the same way on Kubernetes and on one host.
+//! promote or scale down, how far a `workloadRef` Deployment shrinks,
+//! which old analysis runs and revisions are deleted, and what a rollout
+//! being deleted gives back in which order — is made here, the same way on
+//! Kubernetes and on one host.
 
 mod analysis;
 mod bluegreen;
@@ -12,6 +13,7 @@ mod canary;
 mod commands;
 mod context;
 mod deletion;
+mod history;
 pub mod judge;
 pub mod measure;
 pub mod observed;
@@ -26,7 +28,7 @@ mod surge;
 mod webhooks;
 mod workload;
 
-pub use observed::{Deleting, Observed, RunState, VersionState, WorkloadState};
+pub use observed::{Deleting, IdleRevision, Observed, RunState, VersionState, WorkloadState};
 pub use output::{Action, EventReason, Plan};
 use serin_api::{RolloutSpec, Time};
 
@@ -70,6 +72,8 @@ pub fn plan(spec: &RolloutSpec, observed: &Observed, now: Time) -> Plan {
 
     let mut actions = d.actions;
     actions.extend(command_actions);
+    let prune = history::prune(&cx, &d.st, &desired, &actions);
+    actions.extend(prune);
     actions.extend(d.events);
     let requeue_after_ms = d.wake.map(|at| at.millis_since(now).max(1));
     Plan {

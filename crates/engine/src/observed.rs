@@ -1,14 +1,16 @@
 //! What the platform saw, handed to the engine in one snapshot: the status it
 //! last wrote, the revision the spec asks for, each version's replicas, the
-//! traffic read back from the router, the analysis runs, the pending
-//! commands, the workload a `workloadRef` points at, and whether the rollout
-//! is being deleted. The engine reads nothing else.
+//! traffic read back from the router, the analysis runs (a finished one
+//! with when it finished), the pending commands, the workload a
+//! `workloadRef` points at, whether the rollout is being deleted, and the
+//! revisions kept with nothing running (for `revisionHistoryLimit`). The
+//! engine reads nothing else.
 
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 use serin_api::status::Traffic;
-use serin_api::{AnalysisPhase, CommandRequest, RolloutStatus};
+use serin_api::{AnalysisPhase, CommandRequest, RolloutStatus, Time};
 
 /// A snapshot of the world for one rollout.
 #[derive(Serialize, Deserialize, Clone, Debug, Default, PartialEq)]
@@ -40,6 +42,22 @@ pub struct Observed {
     /// then plans only giving back what the rollout holds.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub deleting: Option<Deleting>,
+    /// Revisions the platform keeps for undo with nothing running (on
+    /// Kubernetes, ReplicaSets at zero replicas with no pod left), each
+    /// with its revision number; empty where nothing is kept (one host).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub idle_revisions: Vec<IdleRevision>,
+}
+
+/// A revision kept for undo with nothing running.
+#[derive(Serialize, Deserialize, Clone, Debug, Default, PartialEq, Eq)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct IdleRevision {
+    /// The revision.
+    pub revision: String,
+    /// Its revision number (the lowest is the oldest; 0 when unknown).
+    #[serde(default)]
+    pub number: i64,
 }
 
 /// The workload a `workloadRef` points at.
@@ -95,6 +113,10 @@ pub struct RunState {
     /// Why, for a person.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,
+    /// When a finished run reached its phase (`None` while it runs, or
+    /// when the platform does not know: such a run counts as the oldest).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub completed_at: Option<Time>,
 }
 
 impl Observed {

@@ -79,6 +79,20 @@ pub enum Action {
     /// Everything the rollout held is given back: let it go (on Kubernetes,
     /// remove serin's finalizer). Always the last action of its plan.
     Finalize,
+    /// Delete these finished analysis runs of past releases (beyond
+    /// `spec.analysis`'s history limits); none is running or used by the
+    /// current release.
+    DeleteAnalysisRuns {
+        /// The runs' names.
+        names: Vec<String>,
+    },
+    /// Delete what is kept of these revisions (on Kubernetes, their
+    /// ReplicaSets): the oldest idle ones beyond `revisionHistoryLimit`,
+    /// none that the status refers to.
+    DeleteRevisions {
+        /// The revisions.
+        revisions: Vec<String>,
+    },
     /// Make the spec ask for this revision (undo).
     SetDesiredRevision {
         /// The revision.

@@ -1,7 +1,8 @@
 //! Property tests: random sequences of world changes (replicas becoming
 //! ready or crashing, analysis verdicts, commands, new revisions, time
 //! passing, actions applied or lagging) drive the engine over several specs,
-//! and every pass must keep the engine's invariants.
+//! and every pass must keep the engine's invariants (history limits
+//! included: what is deleted is never in use, what is kept is within them).
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -10,7 +11,9 @@ use std::collections::BTreeMap;
 use proptest::prelude::*;
 use serin_api::status::Traffic;
 use serin_api::{AnalysisPhase, Command, CommandRequest, RolloutSpec, RolloutStatus, Time};
-use serin_engine::{Action, EventReason, Observed, Plan, RunState, VersionState, plan};
+use serin_engine::{
+    Action, EventReason, IdleRevision, Observed, Plan, RunState, VersionState, plan,
+};
 
 const SPECS: [&str; 7] = [
     // canary on one host with every step kind and background analysis
@@ -19,6 +22,7 @@ const SPECS: [&str; 7] = [
         {"name": "confirm", "type": "confirm-promotion", "url": "http://127.0.0.1:1/confirm"},
         {"name": "post", "type": "post-rollout", "url": "http://127.0.0.1:1/post"},
         {"name": "back", "type": "rollback", "url": "http://127.0.0.1:1/back"}],
+        "analysis": {"successfulRunHistoryLimit": 2, "unsuccessfulRunHistoryLimit": 0},
         "local": {"command": ["app"], "version": "v0"}, "strategy": {"canary": {
         "analysis": {"templates": [{"templateName": "bg"}], "startingStep": 1},
         "steps": [{"setWeight": 10}, {"setHeaderRoute": {"name": "h", "match": [{"headerName": "x", "headerValue": {"exact": "1"}}]}},
@@ -30,7 +34,7 @@ const SPECS: [&str; 7] = [
         "dynamicStableScale": true, "maxUnavailable": 0, "maxSurge": 1, "steps": [{"setWeight": 25}, {"setWeight": 50}, {"pause": {"duration": 10}}, {"setWeight": 75}]}}}"#,
     // canary by replica ratio (Kubernetes without a router)
     r#"{"replicas": 5, "template": {"metadata": {"labels": {"app": "a"}}}, "selector": {"matchLabels": {"app": "a"}},
-        "progressDeadlineAbort": false, "progressDeadlineSeconds": 120,
+        "progressDeadlineAbort": false, "progressDeadlineSeconds": 120, "revisionHistoryLimit": 1,
         "strategy": {"canary": {"steps": [{"setWeight": 20}, {"pause": {}}, {"setWeight": 60}]}}}"#,
     // blue-green with both analyses and auto promotion after 20s
     r#"{"replicas": 2, "webhooks": [{"name": "pre", "type": "pre-rollout", "url": "http://127.0.0.1:1/pre"},
@@ -145,6 +149,27 @@ impl World {
                 if *replicas == 0 {
                     v.crash_looping = false;
                 }
+                self.obs.idle_revisions.retain(|r| &r.revision != revision);
+                if *replicas == 0 && self.spec.template.is_some() {
+                    let number = revision.trim_start_matches('v').parse().unwrap_or(0);
+                    self.obs.idle_revisions.push(IdleRevision {
+                        revision: revision.clone(),
+                        number,
+                    });
+                }
+            }
+            Action::DeleteAnalysisRuns { names } => {
+                for name in names {
+                    self.obs.analysis_runs.remove(name);
+                }
+            }
+            Action::DeleteRevisions { revisions } => {
+                self.obs
+                    .idle_revisions
+                    .retain(|r| !revisions.contains(&r.revision));
+                for revision in revisions {
+                    self.obs.versions.remove(revision);
+                }
             }
             Action::StartAnalysis { name, .. } => {
                 self.obs
@@ -152,7 +177,7 @@ impl World {
                     .entry(name.clone())
                     .or_insert(RunState {
                         phase: AnalysisPhase::Running,
-                        message: None,
+                        ..RunState::default()
                     });
             }
             Action::StopAnalysis { name } => {
@@ -171,7 +196,7 @@ impl World {
                         .entry(name.clone())
                         .or_insert(RunState {
                             phase: AnalysisPhase::Running,
-                            message: None,
+                            ..RunState::default()
                         });
                 }
             }
@@ -261,6 +286,7 @@ fn checked_plan(world: &World) -> Result<Plan, TestCaseError> {
     }
 
     check_surge(world, &p)?;
+    check_history(world, &p)?;
 
     // The step index never goes backwards except for a new revision or a retry.
     let same_release =
@@ -292,6 +318,67 @@ fn checked_plan(world: &World) -> Result<Plan, TestCaseError> {
         .collect();
     prop_assert!(events.is_empty(), "second pass emitted {events:?}");
     Ok(p)
+}
+
+/// Deletions of old runs and revisions never touch what is in use, and
+/// leave the finished runs of past releases within their limits.
+fn check_history(world: &World, p: &Plan) -> Result<(), TestCaseError> {
+    let current = |name: &str| p.status.analysis.iter().any(|a| a.name == name);
+    let mut deleted = Vec::new();
+    for a in &p.actions {
+        match a {
+            Action::DeleteAnalysisRuns { names } => {
+                for name in names {
+                    let run = world.obs.analysis_runs.get(name);
+                    prop_assert!(
+                        run.is_some_and(|r| r.phase.is_terminal()),
+                        "deleted run {name} is not finished: {run:?}"
+                    );
+                    prop_assert!(
+                        !current(name),
+                        "deleted run {name} is the current release's"
+                    );
+                    deleted.push(name.clone());
+                }
+            }
+            Action::DeleteRevisions { revisions } => {
+                for r in revisions {
+                    let st = &p.status;
+                    prop_assert!(
+                        st.stable_revision.as_deref() != Some(r)
+                            && st.current_revision.as_deref() != Some(r)
+                            && !st.traffic.references(r)
+                            && !st.scale_downs.iter().any(|s| &s.revision == r),
+                        "deleted revision {r} is in use: {st:?}"
+                    );
+                    prop_assert!(
+                        world.obs.idle_revisions.iter().any(|i| &i.revision == r),
+                        "deleted revision {r} is not idle"
+                    );
+                }
+            }
+            _ => {}
+        }
+    }
+    let limits = world.spec.run_history();
+    let kept = |successful: bool| {
+        world
+            .obs
+            .analysis_runs
+            .iter()
+            .filter(|(n, r)| r.phase.is_terminal() && !current(n) && !deleted.contains(n))
+            .filter(|(_, r)| (r.phase == AnalysisPhase::Successful) == successful)
+            .count()
+    };
+    prop_assert!(
+        kept(true) <= limits.successful_limit(),
+        "too many successful runs kept"
+    );
+    prop_assert!(
+        kept(false) <= limits.unsuccessful_limit(),
+        "too many unsuccessful runs kept"
+    );
+    Ok(())
 }
 
 /// What `maxSurge` and `maxUnavailable` promise for a spec, worked out here
@@ -471,6 +558,7 @@ fn run(spec_index: usize, ops: Vec<Op>) -> Result<(), TestCaseError> {
                         RunState {
                             phase,
                             message: Some("m".into()),
+                            completed_at: phase.is_terminal().then_some(world.now),
                         },
                     );
                 }

@@ -5,14 +5,17 @@
 //! manager, `SetDesiredRevision` by writing the older template back into
 //! the Rollout (or its workloadRef Deployment), `ScaleWorkload` on the
 //! workloadRef Deployment, `RestoreRouting` through the routers, `Finalize`
-//! by noting that the finalizer may go, `Event` as a Kubernetes Event and
-//! a notification. Every write states a desired value, so doing it twice
-//! is harmless.
+//! by noting that the finalizer may go, `DeleteAnalysisRuns` through the
+//! analysis manager (the AnalysisRun objects), `DeleteRevisions` on the
+//! revisions' ReplicaSets, `Event` as a Kubernetes Event and a
+//! notification. Every write states a desired value, so doing it twice is
+//! harmless; a deletion that fails is logged and planned again next pass,
+//! never holding the rollout.
 
 use std::sync::Arc;
 
 use k8s_openapi::api::apps::v1::{Deployment, ReplicaSet};
-use kube::api::{Patch, PatchParams, PostParams};
+use kube::api::{DeleteParams, Patch, PatchParams, PostParams};
 use kube::runtime::events::{Event, EventType};
 use kube::{Api, Resource, ResourceExt};
 use serde_json::json;
@@ -103,6 +106,8 @@ impl<'a> Exec<'a> {
                 Action::ScaleWorkload { replicas } => self.scale_workload(*replicas).await?,
                 Action::RestoreRouting => self.routers.restore().await?,
                 Action::Finalize => self.finalized = true,
+                Action::DeleteAnalysisRuns { names } => self.delete_runs(names).await,
+                Action::DeleteRevisions { revisions } => self.delete_revisions(revisions).await,
                 Action::Event { reason, message } => self.event(*reason, message).await,
             }
         }
@@ -203,6 +208,34 @@ impl<'a> Exec<'a> {
         };
         let api: Api<Deployment> = Api::namespaced(self.shared.client.clone(), &self.ns());
         set_replicas(&api, &d.name_any(), replicas).await
+    }
+
+    async fn delete_runs(&self, names: &[String]) {
+        let Some(m) = self.manager else {
+            return;
+        };
+        if let Err(e) = m.delete(names).await {
+            tracing::warn!(rollout = %self.rollout.name_any(), error = %e, "deleting old analysis runs");
+        }
+    }
+
+    async fn delete_revisions(&self, revisions: &[String]) {
+        let api: Api<ReplicaSet> = Api::namespaced(self.shared.client.clone(), &self.ns());
+        let doomed = self.sets.iter().filter(|rs| {
+            workload::revision_of(rs).is_some_and(|r| revisions.iter().any(|x| x == r))
+        });
+        for rs in doomed {
+            match api
+                .delete(&rs.name_any(), &DeleteParams::background())
+                .await
+            {
+                Ok(_) => {}
+                Err(kube::Error::Api(s)) if s.code == 404 => {}
+                Err(e) => {
+                    tracing::warn!(rollout = %self.rollout.name_any(), replica_set = %rs.name_any(), error = %e, "deleting an old ReplicaSet");
+                }
+            }
+        }
     }
 
     async fn undo_to(&mut self, revision: &str) -> Result<(), ControllerError> {

@@ -2,7 +2,8 @@
 //! fresh from the API (never a cached copy, so a status just written is
 //! never planned from again), the pod template it asks for and its
 //! revision, its ReplicaSets from the watch cache (with their pods read
-//! while a version is not ready), the replicas of its `workloadRef`
+//! while a version is not ready), the ReplicaSets kept at zero with no pod
+//! left (for `revisionHistoryLimit`), the replicas of its `workloadRef`
 //! Deployment, the traffic its routers read back, its analysis runs and
 //! the commands queued in its annotation.
 
@@ -15,7 +16,7 @@ use kube::api::ListParams;
 use kube::{Api, ResourceExt};
 use serin_api::k8s::{COMMANDS_ANNOTATION, POD_TEMPLATE_HASH_LABEL, ROLLOUT_LABEL, parse_commands};
 use serin_api::{CommandRequest, Rollout};
-use serin_engine::{VersionState, WorkloadState};
+use serin_engine::{IdleRevision, VersionState, WorkloadState};
 
 use crate::context::Shared;
 use crate::error::ControllerError;
@@ -115,6 +116,21 @@ pub fn counts(sets: &[Arc<ReplicaSet>]) -> BTreeMap<String, VersionState> {
                 workload::revision_of(rs)?.to_owned(),
                 workload::version_state(rs),
             ))
+        })
+        .collect()
+}
+
+/// The revisions whose ReplicaSet asks for no replica and has no pod
+/// left, with the revision number it carries.
+pub fn idle_revisions(sets: &[Arc<ReplicaSet>]) -> Vec<IdleRevision> {
+    sets.iter()
+        .filter(|rs| workload::version_state(rs).replicas == 0)
+        .filter(|rs| rs.status.as_ref().is_none_or(|s| s.replicas == 0))
+        .filter_map(|rs| {
+            Some(IdleRevision {
+                revision: workload::revision_of(rs)?.to_owned(),
+                number: workload::number_of(rs),
+            })
         })
         .collect()
 }

@@ -1,14 +1,12 @@
 //! One pass for one rollout: observe → `serin_engine::plan` → execute →
 //! write the status (replacing it, guarded by the resourceVersion read at
 //! the start, so a pass planned from an old status never lands) → prune
-//! the commands handled → keep `revisionHistoryLimit`. A rollout being
-//! deleted is `crate::cleanup`'s.
+//! the commands handled. A rollout being deleted is `crate::cleanup`'s.
 
 use std::sync::Arc;
 use std::time::Duration;
 
-use k8s_openapi::api::apps::v1::ReplicaSet;
-use kube::api::{DeleteParams, Patch, PatchParams, PostParams};
+use kube::api::{Patch, PatchParams, PostParams};
 use kube::runtime::controller::Action as Requeue;
 use kube::{Api, ResourceExt};
 use serde_json::json;
@@ -98,6 +96,7 @@ pub async fn apply(cached: Arc<Rollout>, shared: &Shared) -> Result<Requeue, Con
         commands: commands.clone(),
         workload: observe::workload(&wanted),
         deleting: None,
+        idle_revisions: observe::idle_revisions(&sets),
     };
     let plan = serin_engine::plan(&rollout.spec, &observed, shared.clock.now());
     let analysis = plan.actions.iter().any(|a| {
@@ -124,7 +123,6 @@ pub async fn apply(cached: Arc<Rollout>, shared: &Shared) -> Result<Requeue, Con
     )));
     let written = write_status(&api, &rollout, resource_version, &old, &status).await?;
     prune_commands(&api, &written, &commands, status.last_command_id).await;
-    keep_history(shared, &rollout, &sets, &status).await?;
     if let Some(r) = &shared.report {
         r.rollout(
             &ns,
@@ -238,43 +236,4 @@ async fn invalid(
         write_status(api, rollout, rollout.resource_version(), old, &status).await?;
     }
     Ok(Requeue::await_change())
-}
-
-/// Deletes the oldest ReplicaSets at zero replicas beyond
-/// `revisionHistoryLimit`, never one the status still refers to.
-async fn keep_history(
-    shared: &Shared,
-    rollout: &Rollout,
-    sets: &[Arc<ReplicaSet>],
-    status: &RolloutStatus,
-) -> Result<(), ControllerError> {
-    let in_use = |rev: &str| {
-        status.stable_revision.as_deref() == Some(rev)
-            || status.current_revision.as_deref() == Some(rev)
-            || status.traffic.references(rev)
-            || status.scale_downs.iter().any(|s| s.revision == rev)
-    };
-    let mut idle: Vec<&Arc<ReplicaSet>> = sets
-        .iter()
-        .filter(|rs| workload::version_state(rs).replicas == 0)
-        .filter(|rs| rs.status.as_ref().is_none_or(|s| s.replicas == 0))
-        .filter(|rs| workload::revision_of(rs).is_some_and(|r| !in_use(r)))
-        .collect();
-    let limit = rollout.spec.revision_history_limit();
-    if idle.len() <= limit {
-        return Ok(());
-    }
-    idle.sort_by_key(|rs| workload::number_of(rs));
-    let api: Api<ReplicaSet> = Api::namespaced(shared.client.clone(), &ns_of(rollout));
-    for rs in &idle[..idle.len() - limit] {
-        match api
-            .delete(&rs.name_any(), &DeleteParams::background())
-            .await
-        {
-            Ok(_) => {}
-            Err(kube::Error::Api(s)) if s.code == 404 => {}
-            Err(e) => return Err(e.into()),
-        }
-    }
-    Ok(())
 }

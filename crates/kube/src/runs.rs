@@ -1,6 +1,7 @@
 //! Analysis on Kubernetes: each run the engine starts is an `AnalysisRun`
 //! object named `<rollout>-<run>`, owned by the Rollout, its spec written
-//! once and its status after every measurement ([`KubeRunStore`], the
+//! once and its status after every measurement, deleted when the engine's
+//! history limits say so ([`KubeRunStore`], the
 //! [`RunStore`] the analysis manager saves through, so a restarted
 //! controller resumes each run from its object); and the cluster's
 //! AnalysisTemplates and ClusterAnalysisTemplates as the manager's
@@ -9,7 +10,7 @@
 use std::collections::BTreeMap;
 
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{ObjectMeta, OwnerReference};
-use kube::api::{ListParams, Patch, PatchParams, PostParams};
+use kube::api::{DeleteParams, ListParams, Patch, PatchParams, PostParams};
 use kube::runtime::reflector::{ObjectRef, Store};
 use kube::{Api, ResourceExt};
 use serin_api::analysis::AnalysisTemplateSpec;
@@ -123,6 +124,15 @@ impl RunStore for KubeRunStore {
                 Some((name, run))
             })
             .collect())
+    }
+
+    async fn delete(&self, name: &str) -> Result<(), StoreError> {
+        let object = object_name(&self.rollout, name);
+        match self.api.delete(&object, &DeleteParams::background()).await {
+            Ok(_) => Ok(()),
+            Err(kube::Error::Api(s)) if s.code == 404 => Ok(()),
+            Err(e) => Err(backend(&e)),
+        }
     }
 }
 

@@ -70,12 +70,17 @@ impl<S: RunStore> RunStore for Reporting<'_, S> {
     async fn load_all(&self) -> Result<BTreeMap<String, StoredRun>, StoreError> {
         self.store.load_all().await
     }
+
+    async fn delete(&self, name: &str) -> Result<(), StoreError> {
+        self.store.delete(name).await
+    }
 }
 
 fn run_state(status: &AnalysisRunStatus) -> RunState {
     RunState {
         phase: status.phase,
         message: status.message.clone(),
+        completed_at: status.completed_at,
     }
 }
 
@@ -161,6 +166,37 @@ impl<S: RunStore + 'static> AnalysisManager<S> {
                 (name.clone(), state)
             })
             .collect()
+    }
+
+    /// Deletes finished runs from the store and forgets them (the engine's
+    /// `DeleteAnalysisRuns`); a run still running is left alone. A run
+    /// already gone from the store is not an error.
+    pub async fn delete(&self, names: &[String]) -> Result<(), StoreError> {
+        for name in names {
+            let running = self
+                .inner
+                .runs
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .get(name)
+                .is_some_and(|e| {
+                    !e.state
+                        .lock()
+                        .unwrap_or_else(|p| p.into_inner())
+                        .phase
+                        .is_terminal()
+                });
+            if running {
+                continue;
+            }
+            self.inner.store.delete(name).await?;
+            self.inner
+                .runs
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .remove(name);
+        }
+        Ok(())
     }
 
     /// Stops every task without changing any saved run, so that a new
@@ -266,6 +302,7 @@ impl<S: RunStore + 'static> AnalysisManager<S> {
                 *state = RunState {
                     phase: AnalysisPhase::Inconclusive,
                     message: Some(format!("stopped before a 2xx; {why}")),
+                    completed_at: Some(crate::runner::now()),
                 };
             }
         }
@@ -285,6 +322,7 @@ impl<S: RunStore + 'static> AnalysisManager<S> {
         let state = Arc::new(Mutex::new(RunState {
             phase: AnalysisPhase::Running,
             message: None,
+            completed_at: None,
         }));
         let inner = self.inner.clone();
         let task_state = state.clone();
@@ -295,6 +333,14 @@ impl<S: RunStore + 'static> AnalysisManager<S> {
                 set(&task_state, s);
             })
             .await;
+            let completed_at = Some(crate::runner::now());
+            set(
+                &task_state,
+                RunState {
+                    completed_at,
+                    ..last.clone()
+                },
+            );
             if hook_owned.type_ != WebhookType::PostRollout {
                 // Kept so that a restarted platform does not call it again.
                 let run = StoredRun {
@@ -302,6 +348,7 @@ impl<S: RunStore + 'static> AnalysisManager<S> {
                     status: AnalysisRunStatus {
                         phase: last.phase,
                         message: last.message,
+                        completed_at,
                         ..AnalysisRunStatus::default()
                     },
                 };

@@ -50,6 +50,11 @@ impl Clock {
     }
 }
 
+/// The time as the runners of this process see it (paused in tests).
+pub(crate) fn now() -> Time {
+    Clock::start().now()
+}
+
 type Measuring<'a> = Pin<Box<dyn Future<Output = (String, Outcome, Time, Time)> + Send + 'a>>;
 
 /// Measures run `name` until its phase is final, `spec.terminate` is set,
@@ -88,7 +93,7 @@ where
             if !run.status.phase.is_terminal() {
                 measure::fail_run(&mut run.status, format!("cannot measure: {e}"));
             }
-            save(store, name, &run).await;
+            save(store, name, &mut run, &clock).await;
             return run.status;
         }
     };
@@ -96,7 +101,7 @@ where
         .iter()
         .filter(|m| m.provider.sequential.is_some())
         .count();
-    save(store, name, &run).await;
+    save(store, name, &mut run, &clock).await;
 
     loop {
         if run.status.phase.is_terminal() {
@@ -104,7 +109,7 @@ where
         }
         if spec.terminate || *stop.borrow() {
             measure::terminate(spec, &mut run.status);
-            save(store, name, &run).await;
+            save(store, name, &mut run, &clock).await;
             return run.status;
         }
         let due = measure::due(spec, &run.status, clock.now());
@@ -117,7 +122,7 @@ where
             let Some(next) = next else {
                 // Nothing left to measure and no verdict: end with what is known.
                 measure::terminate(spec, &mut run.status);
-                save(store, name, &run).await;
+                save(store, name, &mut run, &clock).await;
                 return run.status;
             };
             tokio::select! {
@@ -175,7 +180,7 @@ where
                 finished,
             )
             .await;
-            save(store, name, &run).await;
+            save(store, name, &mut run, &clock).await;
         }
     }
 }
@@ -245,7 +250,11 @@ async fn stopped(stop: &mut watch::Receiver<bool>) {
     }
 }
 
-async fn save<S: RunStore>(store: &S, name: &str, run: &StoredRun) {
+/// Saves the run, stamping `completedAt` the first time it is saved finished.
+async fn save<S: RunStore>(store: &S, name: &str, run: &mut StoredRun, clock: &Clock) {
+    if run.status.phase.is_terminal() && run.status.completed_at.is_none() {
+        run.status.completed_at = Some(clock.now());
+    }
     if let Err(e) = store.save(name, run).await {
         tracing::warn!(run = name, error = %e, "could not save the analysis run; measuring goes on");
     }

@@ -40,6 +40,9 @@ pub trait RunStore: Send + Sync {
     fn load_all(
         &self,
     ) -> impl Future<Output = Result<BTreeMap<String, StoredRun>, StoreError>> + Send;
+
+    /// Removes run `name`; a run not there is not an error.
+    fn delete(&self, name: &str) -> impl Future<Output = Result<(), StoreError>> + Send;
 }
 
 impl<T: RunStore> RunStore for std::sync::Arc<T> {
@@ -55,6 +58,10 @@ impl<T: RunStore> RunStore for std::sync::Arc<T> {
         &self,
     ) -> impl Future<Output = Result<BTreeMap<String, StoredRun>, StoreError>> + Send {
         (**self).load_all()
+    }
+
+    fn delete(&self, name: &str) -> impl Future<Output = Result<(), StoreError>> + Send {
+        (**self).delete(name)
     }
 }
 
@@ -93,5 +100,13 @@ impl RunStore for MemoryStore {
 
     async fn load_all(&self) -> Result<BTreeMap<String, StoredRun>, StoreError> {
         Ok(self.runs.lock().unwrap_or_else(|p| p.into_inner()).clone())
+    }
+
+    async fn delete(&self, name: &str) -> Result<(), StoreError> {
+        self.runs
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .remove(name);
+        Ok(())
     }
 }

@@ -156,5 +156,6 @@ fn state(phase: AnalysisPhase, message: String) -> RunState {
     RunState {
         phase,
         message: Some(message),
+        completed_at: None,
     }
 }

@@ -233,3 +233,32 @@ async fn a_restarted_manager_reports_finished_webhook_calls_without_calling_agai
     phase_becomes(&m, "pre", AnalysisPhase::Successful).await;
     assert_eq!(pre.calls(), 1);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_finished_run_is_stamped_with_its_completion_and_deleted_on_request() {
+    let store = Arc::new(MemoryStore::default());
+    let m = manager(store.clone());
+    let args = json!([{"name": "rev", "valueFrom": {"podTemplateHashValue": "Latest"}}]);
+    m.execute(&[start("v2-1-step-1", "passes", args)], &rollout());
+    m.execute(&[start("v2-1-step-2", "forever", json!([]))], &rollout());
+    let done = phase_becomes(&m, "v2-1-step-1", AnalysisPhase::Successful).await;
+    assert!(done.completed_at.is_some(), "{done:?}");
+    assert!(
+        store
+            .get("v2-1-step-1")
+            .unwrap()
+            .status
+            .completed_at
+            .is_some()
+    );
+
+    // A finished run goes from the store and the manager; a running one stays.
+    m.delete(&["v2-1-step-1".to_owned(), "v2-1-step-2".to_owned()])
+        .await
+        .unwrap();
+    assert!(store.get("v2-1-step-1").is_none());
+    let states = m.run_states();
+    assert!(!states.contains_key("v2-1-step-1"), "{states:?}");
+    assert!(states.contains_key("v2-1-step-2"), "{states:?}");
+    assert!(store.get("v2-1-step-2").is_some());
+}

@@ -45,6 +45,19 @@ pub(crate) fn check(rollout: &Rollout, context: &Context, errors: &mut Errors) {
         errors,
     );
 
+    if let Some(history) = &spec.analysis {
+        let path = spec_path.field("analysis");
+        check_non_negative(
+            history.successful_run_history_limit,
+            &path.field("successfulRunHistoryLimit"),
+            errors,
+        );
+        check_non_negative(
+            history.unsuccessful_run_history_limit,
+            &path.field("unsuccessfulRunHistoryLimit"),
+            errors,
+        );
+    }
     webhook::check(&spec.webhooks, &spec_path.field("webhooks"), errors);
     let strategy_path = spec_path.field("strategy");
     let strategy = &spec.strategy;

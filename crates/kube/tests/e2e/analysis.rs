@@ -1,6 +1,6 @@
 //! Analysis on Kubernetes: an inline `web` analysis against a real local
 //! endpoint decides the canary's fate, and its AnalysisRun object holds
-//! the verdict.
+//! the verdict; the runs of past releases are kept within the history limits.
 
 use serin_api::AnalysisPhase;
 use serin_api::status::RolloutPhase;
@@ -82,4 +82,52 @@ async fn a_canary_whose_web_analysis_passes_goes_on_to_the_next_step() {
         .await;
     assert_eq!(s.analysis.len(), 1, "{:?}", s.analysis);
     assert_eq!(s.analysis[0].phase, AnalysisPhase::Successful);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn analysis_runs_of_past_releases_beyond_the_history_limit_are_deleted() {
+    // Given a rollout that keeps one successful run of past releases
+    let url = serve_json(r#"{"ok": true}"#).await;
+    let mut w = World::new().await;
+    w.apply(&canary_with_analysis(&url).replace(
+        "  replicas: 4\n",
+        "  replicas: 4\n  analysis: {successfulRunHistoryLimit: 1}\n",
+    ));
+    w.start_controller();
+    w.wait_status("shop", "healthy", |s| {
+        s.phase == Some(RolloutPhase::Healthy)
+    })
+    .await;
+
+    // When three releases pass their analysis one after the other
+    let mut runs_by_release = Vec::new();
+    for (image, revisions) in [("shop:2", 2), ("shop:3", 3), ("shop:4", 4)] {
+        w.set_image("shop", image).await;
+        let s = w
+            .wait_status("shop", "promoted", |s| {
+                s.phase == Some(RolloutPhase::Healthy)
+                    && s.stable_revision == s.current_revision
+                    && s.revisions.len() == revisions
+            })
+            .await;
+        assert_eq!(s.analysis.len(), 1, "{:?}", s.analysis);
+        runs_by_release.push(format!("shop-{}", s.analysis[0].name));
+    }
+
+    // Then the current release's run and the newest before it are kept,
+    // and the first release's run is deleted
+    let names = eventually("the oldest run deleted", || async {
+        let mut names: Vec<String> = w
+            .fake
+            .objects("serin.dev/v1alpha1", "AnalysisRun")
+            .iter()
+            .filter_map(|r| Some(r.pointer("/metadata/name")?.as_str()?.to_owned()))
+            .collect();
+        names.sort();
+        (names.len() == 2).then_some(names)
+    })
+    .await;
+    let mut kept = runs_by_release[1..].to_vec();
+    kept.sort();
+    assert_eq!(names, kept);
 }

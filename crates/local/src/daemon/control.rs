@@ -6,7 +6,8 @@
 //! analysis verdict changing, a command or version arriving, the engine's
 //! `requeueAfterMs`, and a slow tick. It decides nothing itself. The
 //! pass's events go to the history and, once it is written, to the
-//! notifier (queued, never awaited).
+//! notifier (queued, never awaited); the finished runs the engine's history
+//! limits drop are deleted from the store once the pass is written.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -35,6 +36,8 @@ const RETRY: Duration = Duration::from_secs(1);
 struct Next {
     after: Duration,
     runs: BTreeMap<String, RunState>,
+    /// Finished runs to delete (`DeleteAnalysisRuns`).
+    delete: Vec<String>,
 }
 
 /// Runs the loop until `stop` turns true; the events of each pass are
@@ -49,9 +52,15 @@ pub async fn run(rt: Arc<Runtime>, mut stop: watch::Receiver<bool>, notifier: No
                 Next {
                     after: RETRY,
                     runs: rt.manager.run_states(),
+                    delete: Vec::new(),
                 }
             }
         };
+        if !next.delete.is_empty()
+            && let Err(e) = rt.manager.delete(&next.delete).await
+        {
+            tracing::warn!(rollout = %rt.name, error = %e, "deleting old analysis runs");
+        }
         let runs_changed = async {
             loop {
                 tokio::time::sleep(RUNS_POLL).await;
@@ -100,6 +109,8 @@ fn pass(rt: &Runtime, notifier: &Notifier) -> Result<Next, DaemonError> {
         // removes a rollout without a deletion pass.
         workload: None,
         deleting: None,
+        // Nothing of a version is kept once its processes are gone.
+        idle_revisions: Vec::new(),
     };
     let at = now();
     let plan = serin_engine::plan(&rt.spec, &observed, at);
@@ -113,6 +124,7 @@ fn pass(rt: &Runtime, notifier: &Notifier) -> Result<Next, DaemonError> {
         .collect::<Vec<_>>();
     let mut again = false;
     let mut announce = Vec::new();
+    let mut delete = Vec::new();
     for action in &plan.actions {
         match action {
             Action::SetTraffic { traffic } => {
@@ -129,9 +141,14 @@ fn pass(rt: &Runtime, notifier: &Notifier) -> Result<Next, DaemonError> {
                 rt.store.set_desired(&rt.name, revision, &by, at)?;
                 again = true;
             }
+            Action::DeleteAnalysisRuns { names } => delete.extend(names.iter().cloned()),
             // Planned only from inputs the daemon never gives (a workloadRef
-            // Deployment, a rollout being deleted), so never asked of it.
-            Action::ScaleWorkload { .. } | Action::RestoreRouting | Action::Finalize => {}
+            // Deployment, a rollout being deleted, revisions kept idle), so
+            // never asked of it.
+            Action::ScaleWorkload { .. }
+            | Action::RestoreRouting
+            | Action::Finalize
+            | Action::DeleteRevisions { .. } => {}
             Action::Event { reason, message } => {
                 history.push((
                     at,
@@ -163,7 +180,11 @@ fn pass(rt: &Runtime, notifier: &Notifier) -> Result<Next, DaemonError> {
         plan.requeue_after_ms
             .map_or(TICK, |ms| Duration::from_millis(ms).min(TICK))
     };
-    Ok(Next { after, runs })
+    Ok(Next {
+        after,
+        runs,
+        delete,
+    })
 }
 
 /// Who gave the undo the engine just carried out.

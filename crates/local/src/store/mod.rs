@@ -336,6 +336,15 @@ impl Store {
         txn.commit().map_err(StoreError::db)
     }
 
+    fn delete_run(&self, rollout: &str, run: &str) -> Result<(), StoreError> {
+        let txn = self.db.begin_write().map_err(StoreError::db)?;
+        {
+            let mut table = txn.open_table(RUNS).map_err(StoreError::db)?;
+            table.remove((rollout, run)).map_err(StoreError::db)?;
+        }
+        txn.commit().map_err(StoreError::db)
+    }
+
     fn load_run(&self, rollout: &str, run: &str) -> Result<Option<Vec<u8>>, StoreError> {
         let txn = self.db.begin_read().map_err(StoreError::db)?;
         let table = txn.open_table(RUNS).map_err(StoreError::db)?;

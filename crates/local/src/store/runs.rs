@@ -1,6 +1,7 @@
 //! The analysis runs of one rollout in the store, as the analysis
 //! manager's [`RunStore`]: saved after every measurement, loaded by
-//! `AnalysisManager::resume` after a restart.
+//! `AnalysisManager::resume` after a restart, deleted when the engine's
+//! history limits say so.
 
 use std::collections::BTreeMap;
 
@@ -85,5 +86,9 @@ impl RunStore for RolloutRuns {
 
     async fn load_all(&self) -> Result<BTreeMap<String, StoredRun>, RunStoreError> {
         self.read_all().map_err(backend)
+    }
+
+    async fn delete(&self, name: &str) -> Result<(), RunStoreError> {
+        self.store.delete_run(&self.rollout, name).map_err(backend)
     }
 }

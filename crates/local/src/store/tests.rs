@@ -14,6 +14,20 @@ fn spec() -> RolloutSpec {
     .unwrap()
 }
 
+/// Saves an empty run under each of `names` for `rollout`.
+fn save_empty_runs(rt: &tokio::runtime::Runtime, store: &Store, rollout: &str, names: &[&str]) {
+    use serin_metrics::{RunStore, StoredRun};
+    rt.block_on(async {
+        for name in names {
+            store
+                .runs(rollout)
+                .save(name, &StoredRun::default())
+                .await
+                .unwrap();
+        }
+    });
+}
+
 fn now() -> Time {
     Time::from_millis(1_700_000_000_000)
 }
@@ -146,22 +160,12 @@ fn analysis_runs_are_kept_per_rollout_across_reopening() {
 
 #[test]
 fn the_read_model_reads_only_the_runs_it_names() {
-    use serin_metrics::{RunStore, StoredRun};
-
     let dir = tempfile::tempdir().unwrap();
     let store = Store::open(dir.path()).unwrap();
     let rt = tokio::runtime::Builder::new_current_thread()
         .build()
         .unwrap();
-    rt.block_on(async {
-        for run in ["v2-1-step-1", "v3-2-step-1"] {
-            store
-                .runs("web")
-                .save(run, &StoredRun::default())
-                .await
-                .unwrap();
-        }
-    });
+    save_empty_runs(&rt, &store, "web", &["v2-1-step-1", "v3-2-step-1"]);
     let runs = store
         .runs("web")
         .read_named(["v3-2-step-1", "v4-3-step-1"])
@@ -192,4 +196,29 @@ fn a_refused_action_is_recorded_in_the_history_without_becoming_a_command() {
             .contains("refused abort by mallory (dashboard): wrong token")
     );
     assert!(store.history("nope").unwrap().is_empty());
+}
+
+#[test]
+fn a_deleted_run_is_gone_after_reopening_and_the_others_stay() {
+    use serin_metrics::RunStore;
+
+    let dir = tempfile::tempdir().unwrap();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap();
+    {
+        let store = Store::open(dir.path()).unwrap();
+        save_empty_runs(&rt, &store, "web", &["v2-1-step-1", "v3-2-step-1"]);
+        save_empty_runs(&rt, &store, "webby", &["v2-1-step-1"]);
+        rt.block_on(async {
+            store.runs("web").delete("v2-1-step-1").await.unwrap();
+            // Deleting a run not there is not an error.
+            store.runs("web").delete("v9-9-step-1").await.unwrap();
+        });
+    }
+    let store = Store::open(dir.path()).unwrap();
+    let web = rt.block_on(store.runs("web").load_all()).unwrap();
+    assert_eq!(web.keys().collect::<Vec<_>>(), vec!["v3-2-step-1"]);
+    let webby = rt.block_on(store.runs("webby").load_all()).unwrap();
+    assert_eq!(webby.keys().collect::<Vec<_>>(), vec!["v2-1-step-1"]);
 }
