@@ -5,7 +5,8 @@
 //! `<name> (dashboard)`; without the token it is refused, nothing is
 //! queued and the refusal is a Warning Event in the Rollout's history; a
 //! run of the status is shown with its AnalysisRun's measurements and the
-//! sequential judge's evidence.
+//! sequential judge's evidence; the controller's Events about the Rollout
+//! (and only this Rollout's) are in the history by time.
 
 mod dashboard_kube_support;
 mod kube_support;
@@ -56,6 +57,59 @@ async fn the_history_shows_the_recorded_revisions() {
     assert_eq!(
         revisions,
         [(&json!(1), &json!("6b7f9c")), (&json!(2), &json!("5d4e8a"))]
+    );
+}
+
+/// An Event as the controller's `Recorder` writes it, about the Rollout
+/// `checkout` with the uid `uid`.
+fn controller_event(name: &str, uid: &Value, reason: &str, at: &str) -> Value {
+    json!({
+        "apiVersion": "events.k8s.io/v1", "kind": "Event",
+        "metadata": {"name": name},
+        "eventTime": at,
+        "action": "Abort",
+        "reason": reason,
+        "note": "analysis run checkout-5d4e8a-1-step-2 failed",
+        "type": "Warning",
+        "reportingController": "serin.dev/controller",
+        "reportingInstance": "test",
+        "regarding": {"apiVersion": "serin.dev/v1alpha1", "kind": "Rollout",
+            "namespace": "default", "name": "checkout", "uid": uid},
+    })
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_controllers_events_about_this_rollout_are_in_the_history() {
+    let cluster = Cluster::with("checkout-paused.yaml").await;
+    let uid = cluster.rollout("default", "checkout")["metadata"]["uid"].clone();
+    let at = "2026-11-22T03:00:00.000000Z";
+    for event in [
+        controller_event("checkout.aborted", &uid, "RolloutAborted", at),
+        controller_event("checkout.old", &json!("an-earlier-rollout"), "Stale", at),
+    ] {
+        cluster
+            .fake
+            .create(Some("default"), event)
+            .expect("an event");
+    }
+    let served = Served::start(&cluster, &["-n", "default"]).await;
+
+    let history = served.get("/api/rollouts/checkout/history").await;
+
+    let events: Vec<(&Value, &Value, &Value)> = history
+        .as_array()
+        .expect("a list")
+        .iter()
+        .filter(|e| e["type"] == "event")
+        .map(|e| (&e["reason"], &e["eventType"], &e["message"]))
+        .collect();
+    assert_eq!(
+        events,
+        [(
+            &json!("RolloutAborted"),
+            &json!("Warning"),
+            &json!("analysis run checkout-5d4e8a-1-step-2 failed")
+        )]
     );
 }
 

@@ -1,16 +1,17 @@
 //! Actions the dashboard refused, on Kubernetes: each is a Warning Event
 //! (events.k8s.io/v1, reason `ActionRefused`) about the Rollout, so that
 //! `kubectl events --for rollout/NAME` shows it next to the controller's
-//! Events, labelled `serin.dev/rollout=NAME` and `serin.dev/refused=true`
-//! so that the dashboard's history lists them with one label-selected
-//! `list`, and carrying the action, who asked and why in annotations. Their
-//! lifetime is the API server's Event TTL (one hour by default).
+//! Events (the history lists both with one field-selected `list`,
+//! [`crate::kube_history`]), labelled `serin.dev/rollout=NAME` and
+//! `serin.dev/refused=true`, and carrying the action, who asked and why in
+//! annotations. Their lifetime is the API server's Event TTL (one hour by
+//! default).
 
 use std::collections::BTreeMap;
 
 use k8s_openapi::api::events::v1::Event;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{MicroTime, ObjectMeta};
-use kube::api::{ListParams, PostParams};
+use kube::api::PostParams;
 use kube::{Api, Resource};
 use serin_api::k8s::ROLLOUT_LABEL;
 use serin_api::{Rollout, Time};
@@ -97,18 +98,6 @@ pub async fn record(
         .create(&PostParams::default(), &event(rollout, refusal, now))
         .await
         .map(|_| ())
-}
-
-/// The refusals recorded about the rollout `name` of `events`' namespace,
-/// oldest first.
-pub async fn refusals(events: &Api<Event>, name: &str) -> Result<Vec<Refusal>, kube::Error> {
-    let selector = format!("{ROLLOUT_LABEL}={name},{REFUSED_LABEL}=true");
-    let list = events
-        .list(&ListParams::default().labels(&selector))
-        .await?;
-    let mut out: Vec<Refusal> = list.items.iter().filter_map(refusal_of).collect();
-    out.sort_by_key(|r| r.at);
-    Ok(out)
 }
 
 #[cfg(test)]

@@ -4,12 +4,16 @@
 //! the AnalysisRuns ([`crate::kube_view`], [`crate::kube_runs`], as `serin
 //! status` builds them), with per-version numbers from Prometheus when one
 //! is given ([`crate::prometheus`]); the history is the status's
-//! revisions, the commands still queued and the actions refused
-//! ([`crate::kube_events`]; not the controller's Events); a command is
+//! revisions, the commands still queued, the actions refused and the
+//! controller's Events about the Rollout ([`crate::kube_history`]: one
+//! field-selected `list` of Events, at most once every
+//! [`EVENTS_EVERY`] per rollout, whatever the number of pages open); a command is
 //! appended to the Rollout's queue annotation by
 //! `serin_kube::commands::give` with who gave it.
 
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use k8s_openapi::api::events::v1::Event;
 use kube::api::ListParams;
@@ -18,6 +22,7 @@ use serin_api::{AnalysisRun, Command, Rollout};
 use serin_kube::commands::{self, GiveError};
 use serin_view::RolloutView;
 
+use crate::kube_history::{self, RolloutEvents};
 use crate::kube_runs::{self, Runs};
 use crate::kube_view::{Refusal, history_of, view_of};
 use crate::prometheus::Prometheus;
@@ -33,12 +38,20 @@ pub enum Scope {
     All,
 }
 
+/// How often at most one rollout's Events are listed for its history; a
+/// history asked for sooner shows the Events listed last.
+pub const EVENTS_EVERY: Duration = Duration::from_secs(2);
+
+/// The Events last listed per rollout (by its name in the scope), and when.
+type EventsCache = Arc<Mutex<HashMap<String, (Instant, RolloutEvents)>>>;
+
 /// The Rollouts of a cluster, through its API server.
 #[derive(Clone)]
 pub struct KubeSource {
     client: kube::Client,
     scope: Scope,
     prometheus: Option<Arc<Prometheus>>,
+    events: EventsCache,
 }
 
 impl std::fmt::Debug for KubeSource {
@@ -56,6 +69,7 @@ impl KubeSource {
             client,
             scope,
             prometheus: None,
+            events: EventsCache::default(),
         }
     }
 
@@ -160,6 +174,29 @@ impl KubeSource {
 }
 
 /// A client error as the dashboard reports it.
+impl KubeSource {
+    /// The Events about `rollout` (named `name` in the scope): listed
+    /// again only when the last list is [`EVENTS_EVERY`] old.
+    async fn events_of(&self, name: &str, rollout: &Rollout) -> Result<RolloutEvents, SourceError> {
+        let fresh = |at: &Instant| at.elapsed() < EVENTS_EVERY;
+        if let Some((_, cached)) = self.cached(name).filter(|(at, _)| fresh(at)) {
+            return Ok(cached);
+        }
+        let (api, _) = self.one::<Event>(name)?;
+        let listed = kube_history::list(&api, rollout)
+            .await
+            .map_err(|e| unreachable("the rollout's events", &e))?;
+        if let Ok(mut cache) = self.events.lock() {
+            cache.insert(name.to_owned(), (Instant::now(), listed.clone()));
+        }
+        Ok(listed)
+    }
+
+    fn cached(&self, name: &str) -> Option<(Instant, RolloutEvents)> {
+        self.events.lock().ok()?.get(name).cloned()
+    }
+}
+
 fn unreachable(what: &str, e: &kube::Error) -> SourceError {
     match e {
         kube::Error::Api(status) => SourceError::Refused {
@@ -204,11 +241,8 @@ impl Source for KubeSource {
     async fn history(&self, name: &str) -> Result<Vec<serde_json::Value>, SourceError> {
         let rollout = self.read(name).await?;
         let queued = commands::queued(&rollout).map_err(|e| SourceError::Decode(e.to_string()))?;
-        let (events, rollout_name) = self.one::<Event>(name)?;
-        let refusals = kube_events::refusals(&events, &rollout_name)
-            .await
-            .map_err(|e| unreachable("the refusal events", &e))?;
-        Ok(history_of(&rollout, &queued, &refusals))
+        let events = self.events_of(name, &rollout).await?;
+        Ok(history_of(&rollout, &queued, &events))
     }
 
     async fn command(&self, name: &str, command: Command, by: &str) -> Result<(), SourceError> {
@@ -244,6 +278,11 @@ impl Source for KubeSource {
         };
         kube_events::record(&events, &rollout, &refusal, now)
             .await
-            .map_err(|e| unreachable(&format!("events of rollout {name}"), &e))
+            .map_err(|e| unreachable(&format!("events of rollout {name}"), &e))?;
+        // The next history lists the Events again, this refusal with them.
+        if let Ok(mut cache) = self.events.lock() {
+            cache.remove(name);
+        }
+        Ok(())
     }
 }

@@ -2,14 +2,17 @@
 //! Kubernetes and the dashboard's [`crate::KubeSource`]: its view
 //! ([`view_of`], `serin_view::build` over the stored spec and status and
 //! its AnalysisRuns) and its history as the page shows it ([`history_of`]:
-//! the revisions the status records, the commands still queued and the
-//! actions the dashboard refused). Pure: no client here.
+//! the revisions the status records, the commands still queued, the
+//! actions the dashboard refused and the Rollout's other Events). Pure: no
+//! client here.
 
 use std::collections::BTreeMap;
 
 use serin_api::k8s::pending_commands;
 use serin_api::{AnalysisRun, CommandRequest, Rollout, Time};
 use serin_view::{Inputs, RolloutView, RunInput};
+
+use crate::kube_history::RolloutEvents;
 
 /// An action the dashboard refused, as its Event records it
 /// ([`crate::kube_events`]).
@@ -57,13 +60,16 @@ pub fn view_of(rollout: &Rollout, runs: &BTreeMap<String, AnalysisRun>, now: Tim
 /// `undo --to-revision`, with `is` saying `stable` and/or `current`; no
 /// time, the status keeps none), then one
 /// `{"type":"command", "pending": true}` per command queued and not yet
-/// handled (`queued` is the annotation's queue) and one
-/// `{"type":"refused"}` per action refused, these two by time.
+/// handled (`queued` is the annotation's queue), one
+/// `{"type":"refused"}` per action refused and one `{"type":"event",
+/// "reason", "message", "eventType"}` per other Event about the Rollout
+/// (the controller's), these three by time.
 pub fn history_of(
     rollout: &Rollout,
     queued: &[CommandRequest],
-    refusals: &[Refusal],
+    events: &RolloutEvents,
 ) -> Vec<serde_json::Value> {
+    let refusals = &events.refusals;
     let status = rollout.status.clone().unwrap_or_default();
     let revisions = status.revisions.iter().map(|r| {
         let mut marks = Vec::new();
@@ -106,7 +112,21 @@ pub fn history_of(
         });
         (r.at, entry)
     });
-    let mut timed: Vec<(Option<Time>, serde_json::Value)> = commands.chain(refused).collect();
+    let noted = events.noted.iter().map(|n| {
+        let mut entry = serde_json::json!({
+            "type": "event",
+            "at": n.at,
+            "reason": n.reason,
+            "message": n.message,
+            "eventType": n.kind,
+        });
+        if n.count > 1 {
+            entry["count"] = n.count.into();
+        }
+        (n.at, entry)
+    });
+    let mut timed: Vec<(Option<Time>, serde_json::Value)> =
+        commands.chain(refused).chain(noted).collect();
     timed.sort_by_key(|(at, _)| *at);
     revisions.chain(timed.into_iter().map(|(_, e)| e)).collect()
 }
@@ -114,6 +134,7 @@ pub fn history_of(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::kube_history::Noted;
     use serin_api::Command;
 
     fn rollout() -> Rollout {
@@ -154,7 +175,7 @@ mod tests {
     #[test]
     fn history_lists_the_revisions_then_only_the_commands_not_yet_handled() {
         let queued = [request(7, "bo"), request(8, "alice (dashboard)")];
-        let history = history_of(&rollout(), &queued, &[]);
+        let history = history_of(&rollout(), &queued, &RolloutEvents::default());
         let kinds: Vec<&str> = history.iter().filter_map(|e| e["type"].as_str()).collect();
         assert_eq!(kinds, ["revision", "revision", "command"]);
         assert_eq!(history[0]["is"], "stable");
@@ -163,21 +184,36 @@ mod tests {
     }
 
     #[test]
-    fn refused_actions_are_in_the_history_among_the_commands_by_time() {
+    fn refusals_and_the_controllers_events_are_in_the_history_among_the_commands_by_time() {
         let refused = Refusal {
             at: Some(Time::from_millis(7_500)),
             command: "abort".into(),
             by: "mallory (dashboard)".into(),
             reason: "wrong bearer token".into(),
         };
+        let aborted = Noted {
+            at: Some(Time::from_millis(8_500)),
+            reason: "RolloutAborted".into(),
+            message: "analysis failed".into(),
+            kind: "Warning".into(),
+            count: 1,
+        };
+        let events = RolloutEvents {
+            refusals: vec![refused],
+            noted: vec![aborted],
+        };
         let queued = [request(8, "alice (dashboard)"), request(9, "bo")];
-        let history = history_of(&rollout(), &queued, &[refused]);
+        let history = history_of(&rollout(), &queued, &events);
         let kinds: Vec<&str> = history.iter().filter_map(|e| e["type"].as_str()).collect();
         assert_eq!(
             kinds,
-            ["revision", "revision", "refused", "command", "command"]
+            [
+                "revision", "revision", "refused", "command", "event", "command"
+            ]
         );
         assert_eq!(history[2]["by"], "mallory (dashboard)");
         assert_eq!(history[2]["reason"], "wrong bearer token");
+        assert_eq!(history[4]["reason"], "RolloutAborted");
+        assert_eq!(history[4]["eventType"], "Warning");
     }
 }

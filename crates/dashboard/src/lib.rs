@@ -27,6 +27,7 @@ mod budget;
 mod daemon;
 mod hub;
 pub mod kube_events;
+pub mod kube_history;
 pub mod kube_runs;
 mod kube_source;
 pub mod kube_view;

@@ -2,15 +2,20 @@
 //! and the engine's events (steps, verdicts, aborts, promotions), oldest
 //! first, from the daemon. On Kubernetes the Rollout's status keeps the
 //! revisions (numbered, for `undo --to-revision`) and its annotation the
-//! commands not yet handled; the actions the dashboard refused are its
-//! `ActionRefused` Events; the engine's events are Kubernetes Events
-//! (`kubectl events --for rollout/NAME`).
+//! commands not yet handled; the Rollout's Kubernetes Events (one list
+//! with a field selector on what they regard,
+//! `serin_dashboard::kube_history`) give the actions the dashboard refused
+//! (`ActionRefused`) and the controller's Events (transitions,
+//! `CommandAccepted`, aborts, analysis failures), printed with the pending
+//! commands in time order.
 
 use std::process::ExitCode;
 
 use anyhow::Context as _;
 
+use serin_api::Time;
 use serin_api::k8s::pending_commands;
+use serin_dashboard::kube_history::{self, Noted, RolloutEvents};
 use serin_local::store::HistoryEntry;
 
 use super::admin_client::{Conn, block_on};
@@ -53,16 +58,17 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
     })
 }
 
-/// The revisions, the pending commands and the refused actions of a
-/// Rollout object.
+/// The revisions, the pending commands, the refused actions and the
+/// Events of a Rollout object.
 async fn run_kube(args: &Args) -> anyhow::Result<ExitCode> {
     let target = kube_target::connect(&args.kube).await?;
     let rollout = target.rollout(&args.name).await?;
     let queued = kube_target::queued_commands(&rollout)?;
     let events = kube::Api::namespaced(target.client.clone(), &target.namespace);
-    let refused = serin_dashboard::kube_events::refusals(&events, &args.name)
+    let RolloutEvents { refusals, noted } = kube_history::list(&events, &rollout)
         .await
-        .with_context(|| format!("reading the refusal events of {}", args.name))?;
+        .with_context(|| format!("reading the events of {}", args.name))?;
+    let refused = refusals;
     let status = rollout.status.unwrap_or_default();
     let pending = pending_commands(&queued, status.last_command_id);
     if args.json {
@@ -74,6 +80,10 @@ async fn run_kube(args: &Args) -> anyhow::Result<ExitCode> {
             "pendingCommands": pending,
             "refused": refused.iter().map(|r| serde_json::json!({
                 "at": r.at, "command": r.command, "by": r.by, "reason": r.reason,
+            })).collect::<Vec<_>>(),
+            "events": noted.iter().map(|n| serde_json::json!({
+                "at": n.at, "reason": n.reason, "message": n.message,
+                "type": n.kind, "count": n.count,
             })).collect::<Vec<_>>(),
         });
         println!("{}", serde_json::to_string_pretty(&doc)?);
@@ -96,18 +106,46 @@ async fn run_kube(args: &Args) -> anyhow::Result<ExitCode> {
         };
         println!("revision {} {}{marks}", r.number, r.revision);
     }
+    let mut timed: Vec<(Option<Time>, String)> = Vec::new();
     for c in &pending {
         let at = c.at.map(|t| format!(" at {t}")).unwrap_or_default();
-        println!(
+        let line = format!(
             "command #{} {} by {}{at}: pending",
             c.id,
             c.command.verb(),
             c.by
         );
+        timed.push((c.at, line));
     }
     for r in &refused {
         let at = r.at.map(|t| format!(" at {t}")).unwrap_or_default();
-        println!("refused {} by {}{at}: {}", r.command, r.by, r.reason);
+        timed.push((
+            r.at,
+            format!("refused {} by {}{at}: {}", r.command, r.by, r.reason),
+        ));
+    }
+    for n in &noted {
+        timed.push((n.at, event_line(n)));
+    }
+    timed.sort_by_key(|(at, _)| *at);
+    for (_, line) in timed {
+        println!("{line}");
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// `event RolloutAborted (Warning) at T: message`, with `×N` for a series.
+fn event_line(n: &Noted) -> String {
+    let at = n.at.map(|t| format!(" at {t}")).unwrap_or_default();
+    let kind = if n.kind == "Normal" {
+        String::new()
+    } else {
+        format!(" ({})", n.kind)
+    };
+    let times = if n.count > 1 {
+        format!(" ×{}", n.count)
+    } else {
+        String::new()
+    };
+    format!("event {}{kind}{times}{at}: {}", n.reason, n.message)
 }
