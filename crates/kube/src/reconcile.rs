@@ -36,6 +36,22 @@ pub fn routers(shared: &Shared, rollout: &Rollout) -> Routers {
     serin_traffic::for_rollout(target, &rollout.spec)
 }
 
+/// Everything wrong with the spec, each with its field path: the spec's own
+/// rules, then (for a spec that keeps them) the route shapes its routers
+/// cannot express, the check `serin lint` makes, so a refused step is
+/// reported before the first step is applied rather than when it is reached.
+fn spec_errors(rollout: &Rollout) -> Vec<String> {
+    let errors =
+        serin_api::validate::validate_rollout(0, rollout, &serin_api::validate::Context::empty());
+    if !errors.is_empty() {
+        return errors.iter().map(ToString::to_string).collect();
+    }
+    serin_traffic::spec_check::check(&rollout.spec)
+        .iter()
+        .map(ToString::to_string)
+        .collect()
+}
+
 /// Brings one rollout a step closer to what its spec asks.
 pub async fn apply(cached: Arc<Rollout>, shared: &Shared) -> Result<Requeue, ControllerError> {
     let ns = ns_of(&cached);
@@ -44,14 +60,9 @@ pub async fn apply(cached: Arc<Rollout>, shared: &Shared) -> Result<Requeue, Con
         return Ok(Requeue::await_change());
     };
     let old = rollout.status.clone().unwrap_or_default();
-    let errors =
-        serin_api::validate::validate_rollout(0, &rollout, &serin_api::validate::Context::empty());
+    let errors = spec_errors(&rollout);
     if !errors.is_empty() {
-        let text = errors
-            .iter()
-            .map(ToString::to_string)
-            .collect::<Vec<_>>()
-            .join("; ");
+        let text = errors.join("; ");
         return invalid(
             shared,
             &api,

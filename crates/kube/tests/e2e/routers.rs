@@ -151,3 +151,28 @@ async fn nginx_and_services_carry_the_canary_and_an_abort_takes_the_weight_back_
         .expect("stable Ingress");
     assert_eq!(stable_before, stable_after);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_route_shape_nginx_cannot_express_is_reported_before_the_first_step() {
+    // Given a spec whose third step asks NGINX for a mirror it cannot make
+    let mut w = World::new().await;
+    w.apply(&NGINX.replace(
+        "        nginx: {stableIngress: web}\n      steps:\n      - setWeight: 20\n      - pause: {}",
+        "        nginx: {stableIngress: web}\n        managedRoutes: [{name: shadow}]\n      steps:\n      - setWeight: 20\n      - pause: {}\n      - setMirrorRoute: {name: shadow, percentage: 20}",
+    ));
+    w.start_controller();
+    // Then the rollout is Degraded naming the step, and nothing was applied
+    let s = w
+        .wait_status("web", "degraded", |s| {
+            s.phase == Some(RolloutPhase::Degraded)
+        })
+        .await;
+    let message = s.message.unwrap_or_default();
+    assert!(
+        message.contains("spec.strategy.canary.steps[2].setMirrorRoute"),
+        "{message}"
+    );
+    assert!(s.conditions.iter().any(|c| c.type_ == "InvalidSpec"));
+    assert!(w.replicas("web").await.is_empty());
+    assert_eq!(canary_weight(&w), None);
+}
