@@ -16,6 +16,7 @@ mod duration;
 pub mod k8s;
 pub mod rollout;
 pub mod routes;
+pub mod routes_in_effect;
 pub mod run_history;
 pub mod status;
 mod time;

@@ -1,12 +1,12 @@
 //! The route shapes a spec's routers cannot express, known from the spec
-//! alone: [`check`] walks the canary's steps as the engine does (a
-//! `setHeaderRoute` or `setMirrorRoute` replaces the route of its name, one
-//! with no `match` removes it), and for every set of routes that comes to
-//! be in effect at once asks each router the spec names the same pure
-//! question the router asks before it writes (`nginx::refusals`,
-//! `gateway_api::refusals`, `istio::refusals`). Each refusal names the
-//! step that set the refused route, so `serin lint` says which field to
-//! change, before anything is applied. Pure.
+//! alone: [`check`] walks the canary's steps with the engine's own walk
+//! (`serin_api::routes_in_effect`: a `setHeaderRoute` or `setMirrorRoute`
+//! replaces the route of its name, one with no `match` removes it), and
+//! for every set of routes that comes to be in effect at once asks each
+//! router the spec names the same pure question the router asks before it
+//! writes (`nginx::refusals`, `gateway_api::refusals`, `istio::refusals`).
+//! Each refusal names the step that set the refused route, so `serin lint`
+//! says which field to change, before anything is applied. Pure.
 //!
 //! What needs the cluster's objects (a rule that already matches the
 //! header a route adds, a missing Ingress) is not known here and is still
@@ -15,8 +15,7 @@
 use std::fmt;
 
 use serin_api::RolloutSpec;
-use serin_api::canary::StepKind;
-use serin_api::routes::{HeaderRoute, MirrorRoute};
+use serin_api::routes_in_effect::RoutesInEffect;
 use serin_api::status::Traffic;
 
 use crate::refusal::{Refusals, RouteRef, RouteRefusal};
@@ -79,7 +78,7 @@ pub fn check(spec: &RolloutSpec) -> Vec<SpecRefusal> {
     let mut out: Vec<SpecRefusal> = Vec::new();
     let mut in_effect = InEffect::default();
     for (i, step) in canary.effective_steps().iter().enumerate() {
-        if !in_effect.step(i, step.kind()) {
+        if !in_effect.0.step(i, step.kind()) {
             continue;
         }
         let traffic = in_effect.traffic();
@@ -95,50 +94,17 @@ pub fn check(spec: &RolloutSpec) -> Vec<SpecRefusal> {
     out
 }
 
-/// The routes in effect after a step, each with the index of the step
-/// that set it.
+/// The routes in effect after a step ([`RoutesInEffect`], the engine's
+/// walk), as a router sees them and as the fields that set them.
 #[derive(Default)]
-struct InEffect {
-    headers: Vec<(usize, HeaderRoute)>,
-    mirrors: Vec<(usize, MirrorRoute)>,
-}
+struct InEffect(RoutesInEffect);
 
 impl InEffect {
-    /// Carries out step `i`; whether it changed the routes.
-    fn step(&mut self, i: usize, kind: Option<StepKind<'_>>) -> bool {
-        match kind {
-            Some(StepKind::SetHeaderRoute(h)) => {
-                self.headers.retain(|(_, r)| r.name != h.name);
-                if !h.matches.is_empty() {
-                    let route = HeaderRoute {
-                        name: h.name.clone(),
-                        matches: h.matches.clone(),
-                    };
-                    self.headers.push((i, route));
-                }
-                true
-            }
-            Some(StepKind::SetMirrorRoute(m)) => {
-                self.mirrors.retain(|(_, r)| r.name != m.name);
-                if !m.matches.is_empty() || m.percentage.is_some() {
-                    let route = MirrorRoute {
-                        name: m.name.clone(),
-                        matches: m.matches.clone(),
-                        percentage: m.percentage.unwrap_or(100).clamp(0, 100),
-                    };
-                    self.mirrors.push((i, route));
-                }
-                true
-            }
-            _ => false,
-        }
-    }
-
     /// A traffic carrying the routes in effect.
     fn traffic(&self) -> Traffic {
         Traffic {
-            header_routes: self.headers.iter().map(|(_, r)| r.clone()).collect(),
-            mirror_routes: self.mirrors.iter().map(|(_, r)| r.clone()).collect(),
+            header_routes: self.0.header_routes(),
+            mirror_routes: self.0.mirror_routes(),
             ..Traffic::default()
         }
     }
@@ -146,8 +112,8 @@ impl InEffect {
     /// `r` as the field of the step that set the refused route.
     fn refusal(&self, router: &'static str, r: RouteRefusal) -> SpecRefusal {
         let (step, field) = match r.route {
-            RouteRef::Header(k) => (self.headers.get(k).map(|(s, _)| *s), "setHeaderRoute"),
-            RouteRef::Mirror(k) => (self.mirrors.get(k).map(|(s, _)| *s), "setMirrorRoute"),
+            RouteRef::Header(k) => (self.0.header_step(k), "setHeaderRoute"),
+            RouteRef::Mirror(k) => (self.0.mirror_step(k), "setMirrorRoute"),
         };
         let mut path = format!(
             "spec.strategy.canary.steps[{}].{field}",

@@ -9,6 +9,7 @@ use std::collections::BTreeMap;
 
 use serin_api::canary::{CanaryStep, CanaryStrategy, StepKind};
 use serin_api::routes::{HeaderRoute, MirrorRoute};
+use serin_api::routes_in_effect::RoutesInEffect;
 use serin_api::status::Traffic;
 
 use crate::context::{Cx, Desired, Draft, percent_of};
@@ -39,7 +40,8 @@ enum Scale {
     Percent(i32),
 }
 
-/// Folds the steps up to `i` (all of them and promotion past the last).
+/// Folds the steps up to `i` (all of them and promotion past the last); the
+/// routes through `RoutesInEffect`, the walk the spec check shares.
 pub(super) fn targets(steps: &[CanaryStep], i: i32) -> Targets {
     let n = i32::try_from(steps.len()).unwrap_or(i32::MAX);
     if i >= n {
@@ -50,8 +52,13 @@ pub(super) fn targets(steps: &[CanaryStep], i: i32) -> Targets {
         };
     }
     let mut t = Targets::default();
-    for step in &steps[..=usize::try_from(i).unwrap_or(0)] {
-        match step.kind() {
+    let mut routes = RoutesInEffect::default();
+    for (k, step) in steps[..=usize::try_from(i).unwrap_or(0)].iter().enumerate() {
+        let kind = step.kind();
+        if routes.step(k, kind) {
+            continue;
+        }
+        match kind {
             Some(StepKind::SetWeight(w)) => t.weight = w.clamp(0, 100),
             Some(StepKind::SetCanaryScale(s)) => {
                 t.scale = match (s.replicas, s.weight) {
@@ -60,29 +67,11 @@ pub(super) fn targets(steps: &[CanaryStep], i: i32) -> Targets {
                     (None, None) => None,
                 }
             }
-            Some(StepKind::SetHeaderRoute(h)) => {
-                t.header_routes.retain(|r| r.name != h.name);
-                if !h.matches.is_empty() {
-                    t.header_routes.push(HeaderRoute {
-                        name: h.name.clone(),
-                        matches: h.matches.clone(),
-                    });
-                }
-            }
-            Some(StepKind::SetMirrorRoute(m)) => {
-                t.mirror_routes.retain(|r| r.name != m.name);
-                if !m.matches.is_empty() || m.percentage.is_some() {
-                    let percentage = m.percentage.unwrap_or(100).clamp(0, 100);
-                    t.mirror_routes.push(MirrorRoute {
-                        name: m.name.clone(),
-                        matches: m.matches.clone(),
-                        percentage,
-                    });
-                }
-            }
             _ => {}
         }
     }
+    t.header_routes = routes.header_routes();
+    t.mirror_routes = routes.mirror_routes();
     t
 }
 
