@@ -13,6 +13,7 @@ use kube::api::{ListParams, Patch, PatchParams};
 use kube::{Api, ResourceExt};
 use serde_json::json;
 use serin_api::k8s::{COMMANDS_ANNOTATION, POD_TEMPLATE_HASH_LABEL, ROLLOUT_LABEL};
+use serin_api::status::RolloutPhase;
 use serin_api::{Command, CommandRequest, Rollout, RolloutStatus};
 use serin_kube::{Config, ManualClock, Parts};
 use serin_kube_fake::{FakeApiServer, FakeHandle, FakeOptions};
@@ -151,6 +152,21 @@ impl World {
     }
 
     /// Waits until the status satisfies `ok`.
+    /// Waits for `name` to be Degraded with an `InvalidSpec` condition whose
+    /// message names `path`, and asserts nothing was applied: no ReplicaSet.
+    pub async fn wait_invalid_spec(&self, name: &str, path: &str) -> RolloutStatus {
+        let s = self
+            .wait_status(name, "degraded", |s| {
+                s.phase == Some(RolloutPhase::Degraded)
+            })
+            .await;
+        let message = s.message.clone().unwrap_or_default();
+        assert!(message.contains(path), "{message}");
+        assert!(s.conditions.iter().any(|c| c.type_ == "InvalidSpec"));
+        assert!(self.replicas(name).await.is_empty());
+        s
+    }
+
     pub async fn wait_status(
         &self,
         name: &str,
