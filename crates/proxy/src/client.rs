@@ -28,8 +28,12 @@ use crate::table::UpstreamProtocol;
 #[derive(Debug)]
 pub(crate) enum SendError {
     /// No connection could be made: the request was never sent, so it is
-    /// safe to send elsewhere.
-    Connect(String),
+    /// safe to send elsewhere. The HTTP/1.1 client gives it back (`unsent`);
+    /// the h2c client cannot.
+    Connect {
+        why: String,
+        unsent: Option<Box<Request<UpstreamBody>>>,
+    },
     /// The exchange failed; the request may have reached the upstream.
     Exchange(String),
     /// No response headers within `upstream.responseTimeoutMs`.
@@ -39,7 +43,7 @@ pub(crate) enum SendError {
 impl std::fmt::Display for SendError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            SendError::Connect(e) => write!(f, "connect: {e}"),
+            SendError::Connect { why, .. } => write!(f, "connect: {why}"),
             SendError::Exchange(e) => write!(f, "exchange: {e}"),
             SendError::Timeout(d) => write!(f, "no response within {d:?}"),
         }
@@ -122,7 +126,10 @@ impl Clients {
         match protocol {
             UpstreamProtocol::H2c => match self.h2c.request(req).await {
                 Ok(resp) => Ok(resp.map(UpstreamResponse::H2)),
-                Err(e) if e.is_connect() => Err(SendError::Connect(e.to_string())),
+                Err(e) if e.is_connect() => Err(SendError::Connect {
+                    why: e.to_string(),
+                    unsent: None,
+                }),
                 Err(e) => Err(SendError::Exchange(e.to_string())),
             },
             UpstreamProtocol::Http1 => self.send_http1(endpoint, req).await,
@@ -159,7 +166,13 @@ impl Clients {
             };
             let (mut conn, fresh) = match pooled {
                 Some(conn) => (conn, false),
-                None => (self.connect(endpoint).await?, true),
+                None => match self.connect(endpoint).await {
+                    Ok(conn) => (conn, true),
+                    Err(why) => {
+                        let unsent = body.map(|b| Box::new(Request::from_parts(parts, b)));
+                        return Err(SendError::Connect { why, unsent });
+                    }
+                },
             };
             if head.is_empty() {
                 h1::request::encode_head(&parts, plan, &mut conn.wbuf);
@@ -229,12 +242,13 @@ impl Clients {
         None
     }
 
-    async fn connect(&self, endpoint: &Endpoint) -> Result<Conn, SendError> {
+    /// A new connection to `endpoint`, or why none could be made.
+    async fn connect(&self, endpoint: &Endpoint) -> Result<Conn, String> {
         let addr = endpoint.authority.as_str();
         let stream = tokio::time::timeout(self.connect_timeout, TcpStream::connect(addr))
             .await
-            .map_err(|_| SendError::Connect(format!("{addr}: timed out")))?
-            .map_err(|e| SendError::Connect(format!("{addr}: {e}")))?;
+            .map_err(|_| format!("{addr}: timed out"))?
+            .map_err(|e| format!("{addr}: {e}"))?;
         let _ = stream.set_nodelay(true);
         Ok(Conn::new(stream))
     }

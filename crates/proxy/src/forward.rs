@@ -79,46 +79,57 @@ pub(crate) async fn handle(
         &endpoint.authority,
         target.protocol,
     );
-    // A request with no body that failed to connect was never sent, so it is
-    // safe to send to another endpoint of the arm; keep what that takes.
-    let retry = (target.endpoints.endpoints.len() > 1 && body.is_end_stream()).then(|| {
-        (
-            parts.method.clone(),
-            parts.uri.clone(),
-            parts.headers.clone(),
-        )
-    });
+    // A request that failed to connect was never sent, so it may go to
+    // another endpoint of the arm. serin's HTTP/1.1 client hands it back
+    // whole; hyper's h2c client does not, so for h2c a bodyless request's
+    // head is copied beforehand.
+    let others = target.endpoints.endpoints.len() > 1;
+    let h2c_copy = (others && target.protocol == UpstreamProtocol::H2c && body.is_end_stream())
+        .then(|| {
+            (
+                parts.method.clone(),
+                parts.uri.clone(),
+                parts.headers.clone(),
+            )
+        });
     let version = parts.version;
     let mut result = shared
         .clients
         .send(&endpoint, target.protocol, Request::from_parts(parts, body))
         .await;
-    if let (Err(SendError::Connect(e)), Some((method, uri, headers))) = (&result, retry) {
-        endpoint.report_failure(&target.passive);
-        tracing::debug!(endpoint = %endpoint.authority, error = %e, "connect failed; trying another endpoint");
-        let failed = endpoint.authority.clone();
-        endpoint = (0..target.endpoints.endpoints.len())
-            .map(|_| target.endpoints.pick())
-            .find(|e| e.authority != failed)
-            .unwrap_or_else(|| target.endpoints.pick())
-            .clone();
-        let mut again = Request::new(Either::Right(Full::new(Bytes::new())));
-        *again.method_mut() = method;
-        *again.uri_mut() = uri;
-        *again.version_mut() = version;
-        *again.headers_mut() = headers;
-        let (mut head, empty) = again.into_parts();
-        prepare_upstream(
-            &mut head.headers,
-            &mut head.uri,
-            &mut head.version,
-            &endpoint.authority,
-            target.protocol,
-        );
-        result = shared
-            .clients
-            .send(&endpoint, target.protocol, Request::from_parts(head, empty))
-            .await;
+    if let (true, Err(SendError::Connect { why, unsent })) = (others, &mut result) {
+        let again = unsent.take().map(|r| *r).or_else(|| {
+            h2c_copy.map(|(method, uri, headers)| {
+                let mut again = Request::new(Either::Right(Full::new(Bytes::new())));
+                *again.method_mut() = method;
+                *again.uri_mut() = uri;
+                *again.version_mut() = version;
+                *again.headers_mut() = headers;
+                again
+            })
+        });
+        if let Some(again) = again {
+            endpoint.report_failure(&target.passive);
+            tracing::debug!(endpoint = %endpoint.authority, error = %why, "connect failed; trying another endpoint");
+            let failed = endpoint.authority.clone();
+            endpoint = (0..target.endpoints.endpoints.len())
+                .map(|_| target.endpoints.pick())
+                .find(|e| e.authority != failed)
+                .unwrap_or_else(|| target.endpoints.pick())
+                .clone();
+            let (mut head, body) = again.into_parts();
+            prepare_upstream(
+                &mut head.headers,
+                &mut head.uri,
+                &mut head.version,
+                &endpoint.authority,
+                target.protocol,
+            );
+            result = shared
+                .clients
+                .send(&endpoint, target.protocol, Request::from_parts(head, body))
+                .await;
+        }
     }
     match result {
         Ok(resp) => {

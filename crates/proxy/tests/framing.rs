@@ -350,3 +350,31 @@ async fn an_upstream_that_answers_before_reading_the_body_has_its_answer_passed_
         .unwrap();
     assert_eq!(resp.status(), StatusCode::PAYLOAD_TOO_LARGE);
 }
+
+#[tokio::test]
+async fn a_post_whose_endpoint_refuses_the_connection_goes_whole_to_another() {
+    let up = RawUpstream::start().await;
+    let dead = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let dead_addr = dead.local_addr().unwrap().to_string();
+    drop(dead);
+    let p = TestProxy::start(RoutingTable::split(
+        ("v1", &[&dead_addr, &up.addr]),
+        ("v2", &[&up.addr]),
+        0,
+    ))
+    .await;
+    let posting: Client<_, Full<Bytes>> = Client::builder(TokioExecutor::new()).build_http();
+    // Round robin: one of any two requests is first sent to the dead endpoint.
+    for body in ["first", "second"] {
+        let resp = posting
+            .request(
+                Request::post(p.url("/echo"))
+                    .body(Full::new(Bytes::from_static(body.as_bytes())))
+                    .unwrap(),
+            )
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), StatusCode::OK);
+        assert_eq!(resp.into_body().collect().await.unwrap().to_bytes(), body);
+    }
+}
